@@ -1,0 +1,283 @@
+"""Open, write and read the document store (its tables are in `store_schema`)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine, Table, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import ArgumentError
+
+from sluice.errors import UnsupportedStoreURL
+from sluice.io.store_schema import (
+    CHUNKS,
+    CORRECTIONS,
+    DOCUMENTS,
+    ENTITIES,
+    FAILURES,
+    LEDGER,
+    schema,
+)
+from sluice.records import Chunk, Correction, Document, Entity, Failure, Record
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+SCHEMA_LOCK_KEY = 0x51_1CE  # PostgreSQL advisory lock held while creating the tables
+IN_LIST_SIZE = 5_000  # ids per IN (...): well under SQLite's 32,766 bound variables
+R = TypeVar("R", bound=Record)
+
+
+class WriteStats(Record):
+    """Rows one `write_batch` wrote, and rows it removed on the way."""
+
+    documents: int = 0
+    entities: int = 0
+    corrections: int = 0
+    chunks: int = 0
+    failures: int = 0
+    ledger: int = 0
+    replaced: int = 0  # older documents of the batch's sources, deleted with their rows
+    failures_cleared: int = 0  # earlier failures of documents that have now gone through
+
+
+def open_store(url: str) -> Engine:
+    """An engine on `url` with the schema in place; a plain `postgresql://` means psycopg2."""
+    engine = sa.create_engine(_driver_url(url))
+    if engine.dialect.name == "sqlite":
+        _make_sqlite_concurrent(engine)
+    _create_schema(engine)
+    return engine
+
+
+def _driver_url(url: str) -> sa.URL:
+    try:
+        parsed = sa.make_url(url)
+    except ArgumentError as exc:
+        raise UnsupportedStoreURL(f"store URL {url!r} is not a database URL") from exc
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        driver = parsed.get_driver_name() if "+" in parsed.drivername else "psycopg2"
+        return parsed.set(drivername=f"postgresql+{driver}")
+    if backend != "sqlite":
+        raise UnsupportedStoreURL(
+            f"store URL {url!r} has the unknown scheme {parsed.drivername!r}; "
+            "use sqlite:///path/to/file.db or postgresql://user@host:port/database"
+        )
+    database = parsed.database or ":memory:"
+    if database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    return parsed
+
+
+def _make_sqlite_concurrent(engine: Engine) -> None:
+    """WAL lets readers run beside the one writer; the busy timeout makes writers queue, not fail.
+
+    sqlite3's legacy mode sends no BEGIN before SELECT or DDL, so we send it ourselves
+    (SQLAlchemy's documented recipe); that also lets a writer ask for BEGIN IMMEDIATE.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # The timeout first: switching a new file to WAL must wait for the other processes too.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+
+@contextmanager
+def _write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction that on SQLite takes the write lock at BEGIN, waiting while another
+    writer holds it; a plain BEGIN would read first, then fail (no wait) to upgrade its lock."""
+    with engine.connect() as conn:
+        conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+        with conn.begin():
+            yield conn
+
+
+def _create_schema(engine: Engine) -> None:
+    # Workers that start together would race to create the same tables: one at a time.
+    with _write_transaction(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(sa.func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
+        schema.create_all(conn)
+
+
+def write_batch(
+    engine: Engine,
+    job_id: str,
+    docs: Sequence[Document],
+    chunks: Sequence[Chunk],
+    failures: Sequence[Failure],
+) -> WriteStats:
+    """Store one batch in one transaction; writing the same batch again changes no row."""
+    now = datetime.now(UTC)
+    # The last of several versions of a key wins, as one statement cannot upsert a row twice.
+    docs = list({doc.id: doc for doc in docs}.values())
+    chunks = list({(chunk.doc_id, chunk.index): chunk for chunk in chunks}.values())
+    failures = list({(f.source, f.stage): f for f in failures}.values())
+    ids = [doc.id for doc in docs]
+    with _write_transaction(engine) as conn:
+        replaced = _delete_older_rows(conn, docs, {chunk.doc_id for chunk in chunks})
+        _upsert_documents(conn, docs, job_id, now)
+        written = _insert_children(conn, docs, chunks)
+        cleared = _replace_failures(conn, docs, failures, job_id, now)
+        if ids:
+            ledger = [{"job_id": job_id, "doc_id": doc_id, "done_at": now} for doc_id in ids]
+            conn.execute(_dialect_insert(conn)(LEDGER).on_conflict_do_nothing(), ledger)
+    return WriteStats(
+        documents=len(docs), **written, failures=len(failures), ledger=len(ids),
+        replaced=replaced, failures_cleared=cleared,
+    )  # fmt: skip
+
+
+def _delete_older_rows(conn: Connection, docs: list[Document], chunked_ids: set[str]) -> int:
+    """Child rows of the batch's ids, and every row of other ids from the same sources."""
+    ids = [doc.id for doc in docs]
+    same_source = DOCUMENTS.c.source.in_({doc.source for doc in docs}) & DOCUMENTS.c.id.not_in(ids)
+    older = select(DOCUMENTS.c.id).where(same_source)
+    for table, own in ((ENTITIES, ids), (CORRECTIONS, ids), (CHUNKS, [*ids, *chunked_ids])):
+        conn.execute(delete(table).where(or_(table.c.doc_id.in_(own), table.c.doc_id.in_(older))))
+    return conn.execute(delete(DOCUMENTS).where(same_source)).rowcount
+
+
+def _upsert_documents(conn: Connection, docs: list[Document], job_id: str, now: datetime) -> None:
+    rows = [
+        {
+            **doc.model_dump(mode="json", exclude={"entities", "corrections"}),
+            "text_hash": hashlib.sha256(doc.text.encode()).hexdigest(),
+            "job_id": job_id,
+            "processed_at": now,
+        }
+        for doc in docs
+    ]
+    content = [c.name for c in DOCUMENTS.c if c.name not in ("id", "processed_at")]
+    _upsert(conn, DOCUMENTS, rows, keys=["id"], compared=content)
+
+
+def _insert_children(conn: Connection, docs: list[Document], chunks: list[Chunk]) -> dict[str, int]:
+    entities = [_child_row(doc.id, i, e) for doc in docs for i, e in enumerate(doc.entities)]
+    corrections = [_child_row(doc.id, i, c) for doc in docs for i, c in enumerate(doc.corrections)]
+    chunk_rows = [_child_row(c.doc_id, c.index, c) for c in chunks]
+    for table, rows in ((ENTITIES, entities), (CORRECTIONS, corrections), (CHUNKS, chunk_rows)):
+        if rows:
+            conn.execute(sa.insert(table), rows)
+    return {"entities": len(entities), "corrections": len(corrections), "chunks": len(chunk_rows)}
+
+
+def _child_row(doc_id: str, idx: int, record: Record) -> dict[str, Any]:
+    return {**record.model_dump(exclude={"doc_id", "index"}), "doc_id": doc_id, "idx": idx}
+
+
+def _replace_failures(
+    conn: Connection, docs: list[Document], failures: list[Failure], job_id: str, now: datetime
+) -> int:
+    """Drop the failures of earlier runs of documents that have now gone through, then store
+    this batch's (after, so a document stored with a failed later stage keeps its failure)."""
+    went_through = FAILURES.c.source.in_({d.source for d in docs}) | FAILURES.c.doc_id.in_(
+        [d.id for d in docs]
+    )
+    cleared = conn.execute(delete(FAILURES).where(went_through)).rowcount if docs else 0
+    rows = [{**f.model_dump(), "job_id": job_id, "at": now} for f in failures]
+    compared = ["job_id", "error_class", "message", "doc_id"]
+    _upsert(conn, FAILURES, rows, keys=["source", "stage"], compared=compared)
+    return cleared
+
+
+def _upsert(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str], compared: list[str]
+) -> None:
+    """Insert `rows`, or update the stored row, but only where a `compared` column differs:
+    an unchanged row keeps its timestamp, so a repeated batch leaves every row as it was."""
+    if not rows:
+        return
+    stmt = _dialect_insert(conn)(table)
+    changed = or_(*(table.c[name].is_distinct_from(stmt.excluded[name]) for name in compared))
+    update = {name: stmt.excluded[name] for name in rows[0] if name not in keys}
+    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update, where=changed), rows)
+
+
+def _dialect_insert(conn: Connection) -> Callable[[Table], Any]:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def done_ids(engine: Engine, job_id: str) -> set[str]:
+    """Ids of the documents that job `job_id` has stored."""
+    with engine.connect() as conn:
+        return set(conn.scalars(select(LEDGER.c.doc_id).where(LEDGER.c.job_id == job_id)))
+
+
+def known_ids(engine: Engine, ids: Iterable[str]) -> set[str]:
+    """Those of `ids` already stored, by any job."""
+    with engine.connect() as conn:
+        rows = _rows_of(conn, select(DOCUMENTS.c.id), DOCUMENTS.c.id, list(ids))
+    return {row["id"] for row in rows}
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """Rows per table."""
+    with engine.connect() as conn:
+        return {
+            t.name: conn.scalar(select(sa.func.count()).select_from(t)) or 0
+            for t in schema.sorted_tables
+        }
+
+
+def read_documents(engine: Engine, ids: Iterable[str] | None = None) -> list[Document]:
+    """Stored documents (all, or those of `ids`) with their entities and corrections, by source."""
+    wanted = None if ids is None else list(ids)
+    with engine.connect() as conn:
+        rows = _rows_of(conn, select(DOCUMENTS), DOCUMENTS.c.id, wanted)
+        entities = _by_doc(_rows_of(conn, select(ENTITIES), ENTITIES.c.doc_id, wanted), Entity)
+        corrections = _by_doc(
+            _rows_of(conn, select(CORRECTIONS), CORRECTIONS.c.doc_id, wanted), Correction
+        )
+    rows.sort(key=lambda row: (row["source"], row["id"]))
+    return [
+        _record(Document, {**row, "entities": entities.get(row["id"], ()),
+                           "corrections": corrections.get(row["id"], ())})
+        for row in rows
+    ]  # fmt: skip
+
+
+def read_chunks(engine: Engine, doc_id: str) -> list[Chunk]:
+    """The chunks of one document, in order."""
+    query = select(CHUNKS).where(CHUNKS.c.doc_id == doc_id).order_by(CHUNKS.c.idx)
+    with engine.connect() as conn:
+        return [
+            _record(Chunk, {**row, "index": row["idx"]}) for row in conn.execute(query).mappings()
+        ]
+
+
+def _rows_of(
+    conn: Connection, query: sa.Select[Any], key: Any, values: list[str] | None
+) -> list[sa.RowMapping]:
+    """Rows of `query`, all or those whose `key` is in `values`, asked for a slice at a time."""
+    if values is None:
+        return list(conn.execute(query).mappings())
+    unique = list(dict.fromkeys(values))
+    parts = (unique[i : i + IN_LIST_SIZE] for i in range(0, len(unique), IN_LIST_SIZE))
+    return [row for part in parts for row in conn.execute(query.where(key.in_(part))).mappings()]
+
+
+def _by_doc(rows: list[sa.RowMapping], record: type[R]) -> dict[str, tuple[R, ...]]:
+    by_doc: dict[str, list[R]] = {}
+    for row in sorted(rows, key=lambda row: (row["doc_id"], row["idx"])):
+        by_doc.setdefault(row["doc_id"], []).append(_record(record, row))
+    return {doc_id: tuple(records) for doc_id, records in by_doc.items()}
+
+
+def _record(record: type[R], row: Mapping[str, Any]) -> R:
+    """The record built from those of the row's columns it has a field for."""
+    return record.model_validate({name: row[name] for name in record.model_fields if name in row})

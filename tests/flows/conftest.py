@@ -1,0 +1,11 @@
+import flows  # noqa: F401 - Prefect defaults before Prefect is imported
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_server():
+    """A real, temporary Prefect server (own SQLite database) for the whole session."""
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -1,0 +1,85 @@
+"""The whole flow under a real Prefect server, on the bundled sample corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from flows.pipeline import pipeline
+from sluice.config import RunParams
+from sluice.io import jsonl, store
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+TABLES = ("documents", "entities", "corrections", "chunks", "failures")
+
+
+def run(source: Path, url: str, out: Path, **overrides):
+    params = RunParams(source=str(source), store=url, out=str(out), overrides=overrides)
+    state = pipeline(params, return_state=True)
+    assert state.is_completed(), state.message
+    return state.result()
+
+
+def table_counts(url: str) -> dict[str, int]:
+    counts = store.counts(store.open_store(url))
+    return {t: counts[t] for t in TABLES}
+
+
+def check_outputs(url: str, out: Path, summary) -> None:
+    engine = store.open_store(url)
+    docs = store.read_documents(engine)
+    t = summary.totals
+    assert t.processed == len(docs) > 20
+    assert t.processed + t.failed + t.skipped == t.documents
+    assert t.entities == sum(len(d.entities) for d in docs) > 50
+    assert t.corrections > 0
+    for doc in docs:
+        for e in doc.entities:
+            assert doc.text[e.start:e.end] == e.text
+        for c in doc.corrections:
+            assert doc.text[c.start:c.end] == c.after
+            assert not any(e.start < c.end and c.start < e.end for e in doc.entities)
+    chunks = [c for d in docs for c in store.read_chunks(engine, d.id)]
+    assert len(chunks) == t.chunks and {c.dim for c in chunks} == {256}
+    assert all(len(c.vector) == c.dim for c in chunks)
+    assert np.allclose([np.linalg.norm(c.vector) for c in chunks], 1.0, atol=1e-3)
+    assert sorted(d.id for d in jsonl.read_documents(out)) == sorted(d.id for d in docs)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/sluice.db"
+    return request.getfixturevalue("pg_url")
+
+
+def test_pipeline_sample_corpus_end_to_end(store_url, tmp_path):
+    out = tmp_path / "out"
+    summary = run(SAMPLES, store_url, out)
+    check_outputs(store_url, out, summary)
+    first = table_counts(store_url)
+    assert first["failures"] == summary.totals.failed > 0  # the corpus holds bad files on purpose
+
+    again = run(SAMPLES, store_url, out)  # unchanged corpus: skipped before parsing
+    assert again.totals.skipped == summary.totals.processed and again.totals.processed == 0
+    forced = run(SAMPLES, store_url, out, reprocess=True)  # reprocessed: upserts, no duplicates
+    assert forced.totals.processed == summary.totals.processed
+    assert table_counts(store_url) == first
+    assert len(jsonl.read_documents(out)) == summary.totals.processed
+
+
+def test_pipeline_fails_above_max_error_rate(tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    (bad / "fine.txt").write_text("A perfectly good document about Chicago.")
+    params = RunParams(source=str(bad), store=f"sqlite:///{tmp_path}/s.db",
+                       out=str(tmp_path / "o"), overrides={"max_error_rate": 0.5})
+    state = pipeline(params, return_state=True)
+    assert state.is_failed() and "max_error_rate" in state.message
+    counts = table_counts(f"sqlite:///{tmp_path}/s.db")
+    assert counts["documents"] == 1 and counts["failures"] == 2  # recorded before failing
