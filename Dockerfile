@@ -12,6 +12,8 @@ COPY sluice ./sluice
 COPY flows ./flows
 COPY tasks ./tasks
 COPY blocks ./blocks
+COPY migrations ./migrations
+COPY deployments ./deployments
 RUN pip install --no-cache-dir -c constraints.txt ".${EXTRAS:+[$EXTRAS]}"
 COPY prefect.yaml sluice.yaml ./
 CMD ["prefect", "worker", "start", "--pool", "sluice-cpu"]

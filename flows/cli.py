@@ -6,11 +6,12 @@ import argparse
 import sys
 from typing import Any
 
-import flows  # noqa: F401 - sets Prefect defaults before Prefect is imported
-
 import yaml
 from pydantic import ValidationError
 
+import flows  # noqa: F401 - sets Prefect defaults before Prefect is imported
+from flows.cli_jobs import add_job_commands
+from flows.cli_store import add_store_commands
 from sluice.config import RunParams, load_config
 from sluice.errors import SluiceError
 
@@ -31,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the pipeline on SOURCE now, in this process")
     add_job_arguments(run)
     run.set_defaults(handler=cmd_run)
+    add_job_commands(sub)
+    add_store_commands(sub)
     return parser
 
 

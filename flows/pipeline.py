@@ -8,57 +8,138 @@ from __future__ import annotations
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
+from typing import NamedTuple
 
-from prefect import flow, get_run_logger
+from prefect import flow
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from sluice.config import PipelineConfig, RunParams, load_config
-from sluice.errors import ErrorRateExceeded
-from sluice.records import BatchReport, RunSummary, SourceRef
+from sluice.errors import ErrorRateExceeded, SluiceError
+from sluice.records import BatchReport, Document, Failure, RawDocument, RunSummary, SourceRef
+from sluice.shield import termination_deferred
 from tasks.clean import clean_batch
 from tasks.embed import embed_batch
+from tasks.events import EVENT_HOOKS, emit_document_failures, emit_job_event, use_event_blocks
 from tasks.ingest import discover_sources, ingest_batch
-from tasks.ner import ner_batch
+from tasks.limits import ensure_limit
+from tasks.ner import ner_stages
 from tasks.parse import parse_batch
+from tasks.progress import job_done_ids, log_failures, measure, report_progress
 from tasks.store import skip_unchanged, store_batch
 
 
-@flow(name="sluice-pipeline", log_prints=True, validate_parameters=True)
+def cancel_child_runs(_flow: object, flow_run: object, _state: object) -> None:
+    """Prefect does not cancel the NER deployment runs (ner.mode=pool) of a cancelled job."""
+    from flows.jobs import cancel_children
+
+    try:
+        cancel_children(str(flow_run.id))
+    except SluiceError:  # the embedded server: no deployments, so no child runs
+        pass
+
+
+# Results persisted: a suspended (paused) run is rescheduled and re-enters the flow from the top.
+@flow(name="sluice-pipeline", log_prints=True, validate_parameters=True, persist_result=True,
+      **{**EVENT_HOOKS, "on_cancellation": [*EVENT_HOOKS["on_cancellation"], cancel_child_runs]})
 def pipeline(params: RunParams) -> RunSummary:
+    params = resolve_blocks(params)
     cfg = load_config(params.config, params.overrides)
     job_id = flow_run.get_id() or str(uuid.uuid4())
     started = time.perf_counter()
     refs = discover_sources(params.source)
-    totals = BatchReport()
-    for number, refs_batch in enumerate(_batches(refs, cfg.batch_size), start=1):
-        totals += process_batch(refs_batch, params, cfg, job_id)
-        get_run_logger().info("batch %d: %d/%d inputs done", number,
-                              totals.documents, len(refs))
+    batches = _batches(refs, cfg.batch_size)
+    # A resumed or re-run job (same flow run id) skips what it stored before: the store's ledger.
+    done = job_done_ids(params.store, job_id)
+    emit_job_event("job.resumed" if done else "job.started", job_id, {"source": params.source})
+    ensure_limit()
+    totals, bar = BatchReport(), None
+    for number, report in enumerate(process_batches(batches, params, cfg, job_id, done), 1):
+        totals += report
+        progress = measure(totals, len(refs), number, len(batches),
+                           time.perf_counter() - started, resumed=len(done))
+        bar = report_progress(job_id, progress, bar)
+        emit_job_event("batch.completed", job_id, progress.model_dump())
     summary = RunSummary(job_id=job_id, totals=totals, wall_s=time.perf_counter() - started,
                          store=params.store, out=params.out)
     print("\n".join(summary.lines()))
+    if done:
+        print(f"of these, stored before a pause, cancel or crash of this job: {len(done)}")
     check_error_rate(totals, cfg.max_error_rate)
     return summary
 
 
-def process_batch(refs: Sequence[SourceRef], params: RunParams, cfg: PipelineConfig,
-                  job_id: str) -> BatchReport:
-    raws, failed_ingest = ingest_batch(refs)
+def resolve_blocks(params: RunParams) -> RunParams:
+    """Blocks named in the parameters, loaded from the server (none: nothing to load)."""
+    use_event_blocks(params.redis_block, params.webhook_block)
+    if not (params.store_block or params.cleaning_profile or params.s3_block):
+        return params
+    from blocks.use import apply_blocks
+
+    return apply_blocks(params)
+
+
+class Prepared(NamedTuple):
+    """A batch up to NER: its documents, failures so far, and what it skipped."""
+
+    inputs: int
+    docs: list[Document]
+    failures: list[Failure]
+    skipped: int = 0
+    resumed: int = 0
+
+
+def process_batches(batches: list[list[SourceRef]], params: RunParams, cfg: PipelineConfig,
+                    job_id: str, done: Collection[str]) -> Iterator[BatchReport]:
+    """Batch by batch; with ner.mode=pool, `ner.parallel` batches at a time have their NER
+    runs in flight on the pool at once, which is how a job scales out over NER workers."""
+    window = cfg.ner.parallel if cfg.ner.mode == "pool" else 1
+    for first in range(0, len(batches), window):
+        prepared = [prepare_batch(refs, params, cfg, done)
+                    for refs in batches[first:first + window]]
+        annotated = ner_stages([p.docs for p in prepared], cfg, params.store, job_id, first + 1)
+        for batch, (docs, failed_ner) in zip(prepared, annotated, strict=False):
+            yield finish_batch(batch, docs, failed_ner, params, cfg, job_id)
+
+
+def prepare_batch(refs: Sequence[SourceRef], params: RunParams, cfg: PipelineConfig,
+                  done: Collection[str]) -> Prepared:
+    """Ingest, skip, parse, clean. Documents in `done` (stored by this job) count as processed.
+    Batches go in `quote()`: Prefect would otherwise walk every record of every argument."""
+    raws, failed_ingest = ingest_batch(quote(refs))
+    raws, resumed = _not_in(raws, done)
     skipped = 0
-    if not cfg.reprocess:
-        raws, skipped = skip_unchanged(raws, params.store)
-    docs, failed_parse = parse_batch(raws, cfg)
-    docs, failed_clean = clean_batch(docs, cfg.clean)
-    docs, failed_ner = ner_batch(docs, cfg)
-    chunks, failed_embed = embed_batch(docs, cfg.embed)
-    failures = failed_ingest + failed_parse + failed_clean + failed_ner + failed_embed
+    if raws and not cfg.reprocess:
+        raws, skipped = skip_unchanged(quote(raws), params.store)
+    if not raws:
+        return Prepared(len(refs), [], failed_ingest, skipped, resumed)
+    docs, failed_parse = parse_batch(quote(raws), cfg)
+    docs, failed_clean = clean_batch(quote(docs), cfg.clean)
+    return Prepared(len(refs), docs, failed_ingest + failed_parse + failed_clean, skipped, resumed)
+
+
+def finish_batch(batch: Prepared, docs: list[Document], failed_ner: list[Failure],
+                 params: RunParams, cfg: PipelineConfig, job_id: str) -> BatchReport:
+    """Embed and store one annotated batch."""
+    chunks, failed_embed = embed_batch(quote(docs), cfg.embed) if docs else ([], [])
+    failures = batch.failures + failed_ner + failed_embed
     bad = {f.doc_id for f in failed_embed}
     docs = [d for d in docs if d.id not in bad]
-    store_batch(params.store, params.out, job_id, docs, chunks, failures)
-    return BatchReport(documents=len(refs), processed=len(docs), skipped=skipped,
-                       failed=len(failures), entities=sum(len(d.entities) for d in docs),
+    if docs or failures:
+        with termination_deferred():  # a cancel lands before or after the write, not inside
+            store_batch(params.store, params.out, job_id, docs, chunks, failures)
+    log_failures(failures)
+    emit_document_failures(job_id, failures)
+    return BatchReport(documents=batch.inputs, processed=len(docs) + batch.resumed,
+                       skipped=batch.skipped, failed=len(failures),
+                       entities=sum(len(d.entities) for d in docs),
                        corrections=sum(len(d.corrections) for d in docs), chunks=len(chunks))
+
+
+def _not_in(raws: list[RawDocument], done: Collection[str]) -> tuple[list[RawDocument], int]:
+    todo = [raw for raw in raws if raw.id not in done]
+    return todo, len(raws) - len(todo)
 
 
 def _batches(refs: list[SourceRef], size: int) -> list[list[SourceRef]]:

@@ -60,11 +60,12 @@ def _candidates(data: bytes, declared: str | None) -> Iterator[str]:
     known = _codec_name(declared)
     if not data.isascii():
         yield "utf-8"
-    if known in _READ_AS_CP1252 and not data.isascii():
-        yield "cp1252"
+        if known in _READ_AS_CP1252:
+            yield "cp1252"
     if known:
         yield known
-    yield "utf-8"
+    if data.isascii():
+        yield "utf-8"
     guess = _guess(data)
     if guess:
         yield guess

@@ -1,7 +1,8 @@
-"""Clean stage: named, ordered, switchable text steps over Documents.
+"""Clean stage: named, ordered, switchable steps over a batch of Documents.
 
-Each step is `Document -> Document`; steps that only touch text never shift entity
-offsets because entities are found after cleaning (see sluice.ner).
+Text-changing steps run first; the last steps (currency, units, temporal) only add
+metadata mentions with offsets, or rewrite text as recorded Corrections, so every offset
+stays valid. Entities are found after cleaning (see sluice.ner).
 """
 
 from __future__ import annotations
@@ -10,20 +11,37 @@ import re
 import statistics
 import unicodedata
 from collections.abc import Callable, Sequence
+from functools import lru_cache, partial
 
 import ftfy
 
+from sluice.boilerplate import repeated_edge_lines, strip_boilerplate
 from sluice.config import CleanConfig
+from sluice.contacts import handle_contacts
+from sluice.currency import find_currency
+from sluice.dates import document_date, find_dates
+from sluice.edits import Edit, apply_edits
+from sluice.email_text import strip_email
+from sluice.language import detect_language
+from sluice.numbers import normalise_numbers
 from sluice.records import Document
+from sluice.typography import normalise_punctuation, strip_list_markers
+from sluice.units import find_units
 
-Step = Callable[[Document, CleanConfig], Document]
+DocStep = Callable[[Document, CleanConfig], Document]
+Step = Callable[[list[Document], CleanConfig], list[Document]]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANKS = re.compile(r"\n{3,}")
-_TAG = re.compile(r"<(?:html|body|div|p|br|span|table|a\s)[^>]*>", re.IGNORECASE)
+# A tag name must end at whitespace, "/" or ">": Reuters tickers such as "<PAN>" or "<BRK>"
+# are not tags. Two of them make a text HTML; one could be a stray "<P>".
+_TAG = re.compile(r"</?(?:html|body|div|p|br|span|table|tr|td|li|ul|a|b|i|font)(?:\s[^>]*)?/?>",
+                  re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?:;\"')\]]$")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf]|\d+[.)])\s+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_KEEP_FORMS = ("<super>", "<sub>", "<fraction>")  # NFKC would change the number: 1½ -> 11⁄2
 
 
 def fix_mojibake(doc: Document, cfg: CleanConfig) -> Document:
@@ -33,12 +51,18 @@ def fix_mojibake(doc: Document, cfg: CleanConfig) -> Document:
 
 def html_to_text(doc: Document, cfg: CleanConfig) -> Document:
     """HTML documents (and text that is plainly HTML) become their main text."""
-    if doc.content_type != "text/html" and not _TAG.search(doc.text[:5000]):
+    if doc.content_type != "text/html" and len(_TAG.findall(doc.text[:5000])) < 2:
         return doc
     from sluice.html import extract_text  # lxml/trafilatura are slow to import
 
     text = extract_text(doc.text, main_only=cfg.html_main_text)
     return doc.model_copy(update={"text": text, "content_type": "text/plain"})
+
+
+def email(doc: Document, cfg: CleanConfig) -> Document:
+    if cfg.email_only_mail and doc.format != "eml":
+        return doc
+    return _with_text(doc, strip_email(doc.text))
 
 
 def control_chars(doc: Document, cfg: CleanConfig) -> Document:
@@ -47,16 +71,80 @@ def control_chars(doc: Document, cfg: CleanConfig) -> Document:
 
 
 def unicode(doc: Document, cfg: CleanConfig) -> Document:
-    return _with_text(doc, unicodedata.normalize(cfg.unicode_form, doc.text))
+    text = unicodedata.normalize("NFC", doc.text)
+    if cfg.unicode_form == "NFKC":
+        text = _NON_ASCII.sub(lambda m: _compatible(m.group()), text)
+    return _with_text(doc, text)
+
+
+@lru_cache(maxsize=4096)
+def _compatible(char: str) -> str:
+    return char if unicodedata.decomposition(char).startswith(_KEEP_FORMS) else \
+        unicodedata.normalize("NFKC", char)
+
+
+def boilerplate(docs: list[Document], cfg: CleanConfig) -> list[Document]:
+    shared = repeated_edge_lines([d.text for d in docs], cfg.boilerplate_edge_lines,
+                                 cfg.boilerplate_min_share, cfg.boilerplate_min_docs)
+    strip = partial(strip_boilerplate, shared=shared, signoff=re.compile(cfg.signoff),
+                    edge=cfg.boilerplate_edge_lines, min_repeats=cfg.boilerplate_page_repeats)
+    return [_with_text(d, strip(d.text)) for d in docs]
 
 
 def line_wraps(doc: Document, cfg: CleanConfig) -> Document:
     return _with_text(doc, repair_line_wraps(doc.text))
 
 
+def list_markers(doc: Document, cfg: CleanConfig) -> Document:
+    return _with_text(doc, strip_list_markers(doc.text, cfg.list_numbers))
+
+
+def punctuation(doc: Document, cfg: CleanConfig) -> Document:
+    return _with_text(doc, normalise_punctuation(doc.text))
+
+
+def contacts(doc: Document, cfg: CleanConfig) -> Document:
+    text = doc.text
+    for kind, mode in (("email", cfg.emails), ("url", cfg.urls), ("phone", cfg.phones)):
+        text = handle_contacts(text, kind, mode)
+    return _with_text(doc, text)
+
+
+def numbers(doc: Document, cfg: CleanConfig) -> Document:
+    return _with_text(doc, normalise_numbers(doc.text))
+
+
 def whitespace(doc: Document, cfg: CleanConfig) -> Document:
     lines = [_SPACES.sub(" ", line).strip() for line in doc.text.split("\n")]
     return _with_text(doc, _BLANKS.sub("\n\n", "\n".join(lines)).strip())
+
+
+def language(doc: Document, cfg: CleanConfig) -> Document:
+    if doc.language is not None:
+        return doc  # declared by the source (an e-mail header, a JSONL field)
+    found = detect_language(doc.text, cfg.language_min_words)
+    return doc.model_copy(update={"language": found}) if found else doc
+
+
+def currency(doc: Document, cfg: CleanConfig) -> Document:
+    mentions = find_currency(doc.text)
+    rewrites = [Edit(m["start"], m["end"], f"{_plain(m['amount'])} {m['currency']}", "currency")
+                for m in mentions] if cfg.currency_rewrite else []
+    return apply_edits(_with_meta(doc, "currency", mentions), rewrites)
+
+
+def units(doc: Document, cfg: CleanConfig) -> Document:
+    money = [(m["start"], m["end"]) for m in doc.metadata.get("currency", [])]
+    mentions = find_units(doc.text, skip=money)
+    rewrites = [Edit(m["start"], m["end"], f"{_plain(m['si_value'])} {m['si_unit']}", "unit")
+                for m in mentions] if cfg.units_rewrite else []
+    return apply_edits(_with_meta(doc, "units", mentions), rewrites)
+
+
+def temporal(doc: Document, cfg: CleanConfig) -> Document:
+    anchor = document_date(doc.metadata, doc.text)
+    doc = _with_meta(doc, "document_date", anchor.isoformat() if anchor else None)
+    return _with_meta(doc, "dates", find_dates(doc.text, anchor))
 
 
 def repair_line_wraps(text: str) -> str:
@@ -71,7 +159,7 @@ def repair_line_wraps(text: str) -> str:
         return text
     typical = statistics.median([len(line) for line in lines if line.strip()] or [0])
     out: list[str] = [lines[0]]
-    for prev, line in zip(lines, lines[1:]):
+    for prev, line in zip(lines, lines[1:], strict=False):
         if _is_real_break(prev, line, typical):
             out.append(line)
         elif out[-1].endswith("-") and line[:1].islower() and not out[-1].endswith(" -"):
@@ -90,25 +178,39 @@ def _is_real_break(prev: str, line: str, typical: float) -> bool:
     return short and bool(_SENTENCE_END.search(prev.rstrip()))
 
 
+def _each(step: DocStep) -> Step:
+    return lambda docs, cfg: [step(d, cfg) for d in docs]
+
+
 STEPS: dict[str, Step] = {
-    "fix_mojibake": fix_mojibake,
-    "html_to_text": html_to_text,
-    "control_chars": control_chars,
-    "unicode": unicode,
-    "line_wraps": line_wraps,
-    "whitespace": whitespace,
+    "boilerplate": boilerplate,  # needs the whole batch: lines shared by many documents
+    **{name: _each(fn) for name, fn in (
+        ("fix_mojibake", fix_mojibake), ("html_to_text", html_to_text), ("email", email),
+        ("control_chars", control_chars), ("unicode", unicode), ("line_wraps", line_wraps),
+        ("list_markers", list_markers), ("punctuation", punctuation), ("contacts", contacts),
+        ("numbers", numbers), ("whitespace", whitespace), ("language", language),
+        ("currency", currency), ("units", units), ("temporal", temporal))},
 }
 
 
-def clean_document(doc: Document, cfg: CleanConfig) -> Document:
-    for name in cfg.steps:
-        doc = STEPS[name](doc, cfg)
-    return doc
-
-
 def clean_documents(docs: Sequence[Document], cfg: CleanConfig) -> list[Document]:
-    return [clean_document(doc, cfg) for doc in docs]
+    out = list(docs)
+    for name in cfg.steps:
+        out = STEPS[name](out, cfg)
+    return out
+
+
+def clean_document(doc: Document, cfg: CleanConfig) -> Document:
+    return clean_documents([doc], cfg)[0]
 
 
 def _with_text(doc: Document, text: str) -> Document:
     return doc if text == doc.text else doc.model_copy(update={"text": text})
+
+
+def _with_meta(doc: Document, key: str, value) -> Document:
+    return doc.model_copy(update={"metadata": {**doc.metadata, key: value}})
+
+
+def _plain(value: float) -> str:
+    return f"{value:.6f}".rstrip("0").rstrip(".")

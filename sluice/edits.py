@@ -74,9 +74,11 @@ def apply_edits(doc: Document, edits: Sequence[Edit]) -> Document:
 
 
 def protected_spans(doc: Document) -> list[tuple[int, int]]:
-    """Spans no new edit may touch: entities and what was already rewritten."""
+    """Spans no new edit may touch: entities, what was rewritten, metadata mentions."""
     spans = [(e.start, e.end) for e in doc.entities]
-    return sorted(spans + [(c.start, c.end) for c in doc.corrections])
+    spans += [(c.start, c.end) for c in doc.corrections]
+    spans += [(m["start"], m["end"]) for key in MENTION_KEYS for m in doc.metadata.get(key, [])]
+    return sorted(spans)
 
 
 def overlaps(spans: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:

@@ -98,4 +98,4 @@ def embed_documents(docs: Sequence[Document], embedder: Embedder, max_chars: int
     vectors = embedder.embed([doc.text[s:e] for doc, _, s, e in spans])
     return [Chunk(doc_id=doc.id, index=i, start=s, end=e, text=doc.text[s:e],
                   model=embedder.name, dim=embedder.dim, vector=tuple(vec.tolist()))
-            for (doc, i, s, e), vec in zip(spans, vectors)]
+            for (doc, i, s, e), vec in zip(spans, vectors, strict=False)]

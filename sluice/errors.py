@@ -79,3 +79,7 @@ class CorruptOutput(SluiceError):
 
 class ErrorRateExceeded(SluiceError):
     """More documents failed than the job's max_error_rate allows."""
+
+
+class DeviceError(SluiceError):
+    """The requested compute device (a GPU) is not usable; never silently replaced."""

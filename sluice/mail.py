@@ -11,6 +11,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
+from typing import cast
 
 from sluice.errors import NoTextPart
 
@@ -30,8 +31,8 @@ class MailBody:
 
 def read_mail(data: bytes) -> MailBody:
     """The body an e-mail reader would show: text/plain preferred, else text/html."""
-    message = BytesParser(policy=policy.default).parsebytes(data)
-    assert isinstance(message, EmailMessage)  # policy.default always builds EmailMessage
+    # policy.default builds EmailMessage objects (typeshed only promises Message).
+    message = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(data))
     part = message.get_body(preferencelist=("plain", "html")) or _fallback_body(message)
     if part is None:
         kinds = sorted({p.get_content_type() for p in message.walk()})
@@ -78,8 +79,7 @@ def _fallback_body(message: EmailMessage) -> EmailMessage | None:
         if part.is_multipart() or part.is_attachment():
             continue
         if part.get_content_maintype() in ("text", "multipart"):
-            assert isinstance(part, EmailMessage)
-            return part
+            return cast(EmailMessage, part)
     return None
 
 

@@ -7,11 +7,13 @@ Entities are found *before* correction so a name is never "corrected" into a wor
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from functools import lru_cache
 
 from sluice.config import CorrectConfig, NerConfig
-from sluice.correct import Speller, correct_outside_entities, shift_entities
+from sluice.correct import Speller, spelling_edits
 from sluice.dates import document_date, resolve_date
+from sluice.edits import apply_edits, protected_spans
 from sluice.records import Document, Entity
 
 
@@ -40,25 +42,27 @@ def annotate_documents(docs: Sequence[Document], nlp, speller: Speller | None,
     texts = [doc.text[: ner_cfg.max_chars] for doc in docs]
     all_entities = find_entities(texts, nlp, ner_cfg.batch_size)
     vocab = (speller.corpus_vocab([doc.text for doc in docs], correct_cfg.corpus_min_count,
-                                 correct_cfg.corpus_dwarf_ratio)
-             if speller else None)
+                                  correct_cfg.corpus_dwarf_ratio) if speller else None)
     return [_annotate(doc, ents, speller, vocab, correct_cfg)
-            for doc, ents in zip(docs, all_entities)]
+            for doc, ents in zip(docs, all_entities, strict=True)]
 
 
 def _annotate(doc: Document, entities: list[Entity], speller: Speller | None,
               vocab, cfg: CorrectConfig) -> Document:
-    text, corrections = doc.text, []
-    if speller is not None and cfg.enabled and doc.language in (None, "en"):
-        text, corrections = correct_outside_entities(doc.text, entities, speller, vocab, cfg)
-        entities = shift_entities(entities, corrections)
-    anchor = document_date(doc.metadata)
-    dated = [_with_date(e, anchor) for e in entities]
-    return doc.model_copy(update={"text": text, "entities": tuple(dated),
-                                  "corrections": tuple(corrections)})
+    anchor = _anchor(doc)
+    doc = doc.model_copy(update={"entities": tuple(_with_date(e, anchor) for e in entities)})
+    if speller is None or not cfg.enabled or doc.language not in (None, *cfg.languages):
+        return doc
+    edits = spelling_edits(doc.text, protected_spans(doc), speller, vocab, cfg)
+    return apply_edits(doc, edits)
 
 
-def _with_date(entity: Entity, anchor) -> Entity:
+def _anchor(doc: Document) -> date | None:
+    iso = doc.metadata.get("document_date")
+    return date.fromisoformat(iso) if iso else document_date(doc.metadata, doc.text)
+
+
+def _with_date(entity: Entity, anchor: date | None) -> Entity:
     if entity.label != "DATE":
         return entity
     iso = resolve_date(entity.text, anchor)

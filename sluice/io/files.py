@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, cast
 
 from sluice.errors import LineNotFound, SourceNotFound, failure_from
+from sluice.io import s3
 from sluice.records import Failure, RawDocument, SourceRef
 
 # Longest suffix first, so that ".jsonl.gz" wins over ".gz".
@@ -30,7 +33,10 @@ def discover(source: str) -> list[SourceRef]:
     """Every document under `source` (a folder, searched recursively, or one file), sorted.
 
     Unknown file types come back with format "unknown" so that parsing reports them.
+    An s3:// prefix is listed through sluice.io.s3.
     """
+    if s3.is_s3(source):
+        return [ref for uri in s3.list_uris(source) for ref in _refs_for(uri)]
     root = Path(source)
     if not root.exists():
         raise SourceNotFound(f"source {source!r} does not exist (looked at {root.resolve()})")
@@ -72,14 +78,14 @@ def _visible_files(root: Path) -> list[Path]:
     return sorted((p for p in found if p.is_file()), key=lambda p: p.relative_to(root).parts)
 
 
-def _refs_for(path: Path) -> list[SourceRef]:
-    fmt = format_of(path)
+def _refs_for(path: Path | str) -> list[SourceRef]:
+    fmt = format_of(Path(path))
     if fmt != "jsonl":
         return [SourceRef(uri=str(path), format=fmt)]
     try:
         with _open_jsonl(path) as fh:
             numbers = [n for n, line in _numbered_lines(fh) if line.strip()]
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         numbers = []
     # A JSONL file with no readable line still gets one ref, so the ledger shows it.
     if not numbers:
@@ -89,9 +95,9 @@ def _refs_for(path: Path) -> list[SourceRef]:
 
 def _whole(ref: SourceRef) -> bytes:
     if ref.format != "jsonl":
-        return Path(ref.uri).read_bytes()
+        return s3.read_bytes(ref.uri) if s3.is_s3(ref.uri) else Path(ref.uri).read_bytes()
     # A JSONL ref without a line: discovery found no record in it, so parse reports it empty.
-    with _open_jsonl(Path(ref.uri)) as fh:
+    with _open_jsonl(ref.uri) as fh:
         return fh.read()
 
 
@@ -108,7 +114,7 @@ def _read_jsonl_lines(refs: Sequence[SourceRef]) -> dict[str, dict[int, bytes] |
     found: dict[str, dict[int, bytes] | Exception] = {}
     for uri, numbers in wanted.items():
         try:
-            with _open_jsonl(Path(uri)) as fh:
+            with _open_jsonl(uri) as fh:
                 found[uri] = {n: line for n, line in _numbered_lines(fh) if n in numbers}
         except Exception as exc:  # noqa: BLE001 -- reported once per line by _line_of
             found[uri] = exc
@@ -126,10 +132,12 @@ def _line_of(ref: SourceRef, lines_by_uri: dict[str, dict[int, bytes] | Exceptio
     return lines[ref.part]
 
 
-def _open_jsonl(path: Path) -> IO[bytes]:
-    if path.name.lower().endswith(".gz"):
-        return cast(IO[bytes], gzip.open(path, "rb"))
-    return path.open("rb")
+def _open_jsonl(path: Path | str) -> IO[bytes]:
+    packed = str(path).lower().endswith(".gz")
+    if s3.is_s3(path):
+        raw = io.BytesIO(s3.read_bytes(str(path)))
+        return cast(IO[bytes], gzip.GzipFile(fileobj=raw)) if packed else raw
+    return cast(IO[bytes], gzip.open(path, "rb")) if packed else Path(path).open("rb")
 
 
 def _numbered_lines(fh: IO[bytes]) -> Iterator[tuple[int, bytes]]:

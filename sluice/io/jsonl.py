@@ -48,7 +48,7 @@ def write_documents(
     with _only_writer(folder):
         seen = _ids_in(folder)
         fresh = {doc.id: doc for doc in docs if doc.id not in seen}
-        lines = [_line(doc, chunk_counts) for doc in fresh.values()]  # may raise: nothing written
+        lines = [line(doc, chunk_counts) for doc in fresh.values()]  # may raise: nothing written
         if lines:
             _append_atomically(target, lines)
             _seen[folder.resolve()] = (seen | fresh.keys(), _state(folder))
@@ -59,17 +59,29 @@ def read_documents(path_or_dir: str | Path) -> list[Document]:
     """The documents of one JSONL file, or of every day's file in a folder, oldest day first."""
     path = Path(path_or_dir)
     files = sorted(path.glob(FILES)) if path.is_dir() else [path]
-    documents = []
-    for file, number, record in _records(files):
-        record.pop(CHUNK_COUNT, None)
-        try:
-            documents.append(Document.model_validate(record))
-        except ValueError as exc:
-            raise CorruptOutput(f"{file}:{number} is not a document: {exc}") from exc
-    return documents
+    return [_document(record, file, number) for file, number, record in _records(files)]
 
 
-def _line(doc: Document, chunk_counts: Mapping[str, int] | None) -> str:
+def parse_documents(text: str, name: str) -> list[Document]:
+    """The documents of JSONL `text` (read from elsewhere, such as S3); `name` for errors."""
+    numbered = enumerate(text.splitlines(), start=1)
+    return [
+        _document(_parsed(row, name, number), name, number)
+        for number, row in numbered
+        if row.strip()
+    ]
+
+
+def _document(record: dict[str, Any], file: Path | str, number: int) -> Document:
+    record.pop(CHUNK_COUNT, None)
+    try:
+        return Document.model_validate(record)
+    except ValueError as exc:
+        raise CorruptOutput(f"{file}:{number} is not a document: {exc}") from exc
+
+
+def line(doc: Document, chunk_counts: Mapping[str, int] | None) -> str:
+    """The JSONL line of `doc`, without its newline."""
     count = None if chunk_counts is None else chunk_counts.get(doc.id, 0)
     return json.dumps({**doc.model_dump(mode="json"), CHUNK_COUNT: count}, ensure_ascii=False)
 
@@ -110,14 +122,14 @@ def _state(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
 def _records(files: Sequence[Path]) -> Iterator[tuple[Path, int, dict[str, Any]]]:
     for file in files:
         with file.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                if line.strip():
-                    yield file, number, _parsed(line, file, number)
+            for number, text in enumerate(lines, start=1):
+                if text.strip():
+                    yield file, number, _parsed(text, file, number)
 
 
-def _parsed(line: str, file: Path, number: int) -> dict[str, Any]:
+def _parsed(text: str, file: Path | str, number: int) -> dict[str, Any]:
     try:
-        record = json.loads(line)
+        record = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CorruptOutput(f"{file}:{number} is not JSON: {exc}") from exc
     if not isinstance(record, dict) or "id" not in record:
@@ -133,7 +145,7 @@ def _append_atomically(target: Path, lines: Sequence[str]) -> None:
             if target.exists():
                 with target.open("rb") as old:
                     shutil.copyfileobj(old, out)
-            out.write("".join(f"{line}\n" for line in lines).encode("utf-8"))
+            out.write("".join(f"{text}\n" for text in lines).encode("utf-8"))
             out.flush()
             os.fsync(out.fileno())
         # mkstemp makes the file private (0600); keep the file readable as before.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError
 
 from sluice.errors import UnsupportedStoreURL
+from sluice.io import migrate, pg_copy
 from sluice.io.store_schema import (
     CHUNKS,
     CORRECTIONS,
@@ -27,6 +28,7 @@ from sluice.io.store_schema import (
 from sluice.records import Chunk, Correction, Document, Entity, Failure, Record
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POOL_SIZE = 4  # PostgreSQL connections kept open per process: a flow writes one batch at a time
 SCHEMA_LOCK_KEY = 0x51_1CE  # PostgreSQL advisory lock held while creating the tables
 IN_LIST_SIZE = 5_000  # ids per IN (...): well under SQLite's 32,766 bound variables
 R = TypeVar("R", bound=Record)
@@ -46,11 +48,17 @@ class WriteStats(Record):
 
 
 def open_store(url: str) -> Engine:
-    """An engine on `url` with the schema in place; a plain `postgresql://` means psycopg2."""
-    engine = sa.create_engine(_driver_url(url))
-    if engine.dialect.name == "sqlite":
+    """An engine on `url` with the schema migrated to the newest revision; a plain
+    `postgresql://` means psycopg2."""
+    driver_url = _driver_url(url)
+    if driver_url.get_backend_name() == "postgresql":
+        # pre_ping: after a server restart, pooled connections are dead; test them on checkout.
+        engine = sa.create_engine(driver_url, pool_size=POOL_SIZE, pool_pre_ping=True)
+    else:
+        engine = sa.create_engine(driver_url)
         _make_sqlite_concurrent(engine)
-    _create_schema(engine)
+    if not migrate.is_current(engine):
+        _migrate_schema(engine)
     return engine
 
 
@@ -106,12 +114,12 @@ def _write_transaction(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def _create_schema(engine: Engine) -> None:
-    # Workers that start together would race to create the same tables: one at a time.
+def _migrate_schema(engine: Engine) -> None:
+    # Workers that start together would race to migrate the same tables: one at a time.
     with _write_transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(select(sa.func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
-        schema.create_all(conn)
+        migrate.upgrade(conn)
 
 
 def write_batch(
@@ -135,7 +143,7 @@ def write_batch(
         cleared = _replace_failures(conn, docs, failures, job_id, now)
         if ids:
             ledger = [{"job_id": job_id, "doc_id": doc_id, "done_at": now} for doc_id in ids]
-            conn.execute(_dialect_insert(conn)(LEDGER).on_conflict_do_nothing(), ledger)
+            _write_rows(conn, LEDGER, ledger, keys=["job_id", "doc_id"])
     return WriteStats(
         documents=len(docs), **written, failures=len(failures), ledger=len(ids),
         replaced=replaced, failures_cleared=cleared,
@@ -163,21 +171,26 @@ def _upsert_documents(conn: Connection, docs: list[Document], job_id: str, now: 
         for doc in docs
     ]
     content = [c.name for c in DOCUMENTS.c if c.name not in ("id", "processed_at")]
-    _upsert(conn, DOCUMENTS, rows, keys=["id"], compared=content)
+    _write_rows(conn, DOCUMENTS, rows, keys=["id"], compared=content)
 
 
 def _insert_children(conn: Connection, docs: list[Document], chunks: list[Chunk]) -> dict[str, int]:
     entities = [_child_row(doc.id, i, e) for doc in docs for i, e in enumerate(doc.entities)]
     corrections = [_child_row(doc.id, i, c) for doc in docs for i, c in enumerate(doc.corrections)]
-    chunk_rows = [_child_row(c.doc_id, c.index, c) for c in chunks]
+    chunk_rows = [_chunk_row(c) for c in chunks]
     for table, rows in ((ENTITIES, entities), (CORRECTIONS, corrections), (CHUNKS, chunk_rows)):
-        if rows:
-            conn.execute(sa.insert(table), rows)
+        _write_rows(conn, table, rows, keys=["doc_id", "idx"])
     return {"entities": len(entities), "corrections": len(corrections), "chunks": len(chunk_rows)}
 
 
 def _child_row(doc_id: str, idx: int, record: Record) -> dict[str, Any]:
     return {**record.model_dump(exclude={"doc_id", "index"}), "doc_id": doc_id, "idx": idx}
+
+
+def _chunk_row(c: Chunk) -> dict[str, Any]:
+    # By hand, not model_dump: a dump copies every float of the vector, the hot path of a batch.
+    return {"doc_id": c.doc_id, "idx": c.index, "start": c.start, "end": c.end, "text": c.text,
+            "model": c.model, "dim": c.dim, "vector": c.vector}
 
 
 def _replace_failures(
@@ -191,25 +204,35 @@ def _replace_failures(
     cleared = conn.execute(delete(FAILURES).where(went_through)).rowcount if docs else 0
     rows = [{**f.model_dump(), "job_id": job_id, "at": now} for f in failures]
     compared = ["job_id", "error_class", "message", "doc_id"]
-    _upsert(conn, FAILURES, rows, keys=["source", "stage"], compared=compared)
+    _write_rows(conn, FAILURES, rows, keys=["source", "stage"], compared=compared)
     return cleared
 
 
-def _upsert(
-    conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str], compared: list[str]
+def _write_rows(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str],
+    compared: list[str] | None = None,
 ) -> None:
-    """Insert `rows`, or update the stored row, but only where a `compared` column differs:
-    an unchanged row keeps its timestamp, so a repeated batch leaves every row as it was."""
+    """Insert `rows`; a row whose key is stored already is left alone (no `compared`), or
+    updated, but only where a `compared` column differs: an unchanged row keeps its timestamp,
+    so a repeated batch leaves every row as it was. PostgreSQL gets them by COPY."""
     if not rows:
         return
-    stmt = _dialect_insert(conn)(table)
+    if conn.dialect.name == "postgresql":
+        staging = pg_copy.copy_to_staging(conn, table, rows)
+        stmt = postgresql.insert(table).from_select(list(rows[0]), select(staging))
+        conn.execute(_on_conflict(stmt, table, list(rows[0]), keys, compared))
+    else:
+        stmt = sqlite.insert(table)
+        conn.execute(_on_conflict(stmt, table, list(rows[0]), keys, compared), rows)
+
+
+def _on_conflict(stmt: Any, table: Table, names: list[str], keys: list[str],
+                 compared: list[str] | None) -> Any:
+    if compared is None:
+        return stmt.on_conflict_do_nothing(index_elements=keys)
     changed = or_(*(table.c[name].is_distinct_from(stmt.excluded[name]) for name in compared))
-    update = {name: stmt.excluded[name] for name in rows[0] if name not in keys}
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update, where=changed), rows)
-
-
-def _dialect_insert(conn: Connection) -> Callable[[Table], Any]:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    update = {name: stmt.excluded[name] for name in names if name not in keys}
+    return stmt.on_conflict_do_update(index_elements=keys, set_=update, where=changed)
 
 
 def done_ids(engine: Engine, job_id: str) -> set[str]:

@@ -39,7 +39,8 @@ class Vector(sa.TypeDecorator[tuple[float, ...]]):
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> tuple[float, ...] | None:
         if value is None:
             return None
-        return tuple(value if dialect.name == "postgresql" else json.loads(value))
+        # Text from SQLite's JSON, or from a pgvector column ("[1,2]", valid JSON too).
+        return tuple(json.loads(value) if isinstance(value, str) else value)
 
 
 def _child_columns() -> list[Column[Any]]:

@@ -1,7 +1,7 @@
-import flows  # noqa: F401 - Prefect defaults before Prefect is imported
-
 import pytest
 from prefect.testing.utilities import prefect_test_harness
+
+import flows  # noqa: F401 - Prefect defaults before Prefect is imported
 
 
 @pytest.fixture(scope="session", autouse=True)

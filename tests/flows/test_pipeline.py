@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import sqlalchemy as sa
 
 from flows.pipeline import pipeline
 from sluice.config import RunParams

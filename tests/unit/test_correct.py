@@ -37,7 +37,7 @@ def test_correct_never_touches_an_entity(speller):
 
 @pytest.mark.parametrize("token", [
     "Goverment", "GOVERMENT", "goverment2", "www.goverment.com", "bob@goverment.org",
-    "anti-goverment", "thr",
+    "anti-goverment", "th",
 ])
 def test_correct_guards_leave_token_alone(speller, token):
     text, corrections = correct_outside_entities(f"see {token} now", [], speller, None,
@@ -65,3 +65,31 @@ def test_correct_offsets_point_at_the_fix_and_undo_restores(speller):
     assert undone == original
     moved = shift_entities(entities, corrections)
     assert new[moved[0].start:moved[0].end] == "Paris"
+
+
+def test_correct_corpus_vocabulary_does_not_protect_a_repeated_typo(speller):
+    texts = ["teh price of the crop and the rest of the market"] * 5 + ["the"] * 100
+    assert "teh" not in speller.corpus_vocab(texts, min_count=3)
+
+
+@pytest.mark.parametrize("word", ["labor", "centers", "signaled", "eurobonds", "defenses"])
+def test_correct_us_spellings_and_plurals_count_as_known(speller, word):
+    _, corrections = correct_outside_entities(f"the {word} rose", [], speller, None,
+                                              CorrectConfig())
+    assert corrections == []
+
+
+@pytest.mark.parametrize(("text", "fixed"), [
+    ("one ofo the largest", "one of the largest"),
+    ("it said teh company", "it said the company"),
+])
+def test_correct_uses_neighbouring_words(speller, text, fixed):
+    new, _ = correct_outside_entities(text, [], speller, None, CorrectConfig())
+    assert new == fixed
+
+
+def test_correct_confidence_threshold_holds_back_close_calls(speller):
+    cautious = CorrectConfig(min_confidence=50.0)
+    _, corrections = correct_outside_entities("the goverment said", [], speller, None,
+                                              cautious)
+    assert corrections == []

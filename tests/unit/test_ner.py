@@ -45,3 +45,32 @@ def test_ner_skips_correction_for_non_english(nlp):
                    language="fr")
     out = annotate_documents([doc], nlp, load_speller(), NerConfig(), CorrectConfig())[0]
     assert out.corrections == () and out.text == doc.text
+
+
+def test_ner_correction_after_a_currency_rewrite_keeps_every_offset(nlp):
+    from sluice.clean import clean_document
+    from sluice.config import CleanConfig
+
+    raw = "The goverment of Brazil will recieve 1.5 mln dlrs from Citibank in March."
+    doc = Document(id="d", source="s", format="txt", text=raw,
+                   metadata={"date": "26-FEB-1987 15:02:20.00"})
+    cleaned = clean_document(doc, CleanConfig(currency_rewrite=True))
+    out = annotate_documents([cleaned], nlp, load_speller(), NerConfig(), CorrectConfig())[0]
+    assert [c.kind for c in out.corrections] == ["spelling", "spelling", "currency"]
+    assert all(out.text[e.start:e.end] == e.text for e in out.entities)
+    assert all(out.text[m["start"]:m["end"]] == m["text"] for m in out.metadata["dates"])
+    money = out.metadata["currency"][0]  # its text stays as written; the span is rewritten
+    assert (money["text"], out.text[money["start"]:money["end"]]) == ("1.5 mln dlrs",
+                                                                     "1500000 USD")
+    undone = out.text
+    for c in reversed(out.corrections):
+        undone = undone[:c.start] + c.before + undone[c.end:]
+    assert undone == raw
+
+
+@pytest.mark.parametrize(("language", "corrected"), [("en", True), (None, True), ("de", False)])
+def test_ner_corrects_only_configured_languages(nlp, language, corrected):
+    doc = Document(id="d", source="s", format="txt", text="the goverment said",
+                   language=language)
+    out = annotate_documents([doc], nlp, load_speller(), NerConfig(), CorrectConfig())[0]
+    assert bool(out.corrections) is corrected

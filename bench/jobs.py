@@ -1,0 +1,106 @@
+"""Job-control latencies on a local stack: pause, resume and cancel (medians of several runs).
+
+    PYTHONPATH=. .venv/bin/python bench/jobs.py [--runs 3] [--docs 300] [--batch-size 10]
+
+Starts its own stack (server on a free loopback port, pool, NER limit, deployments, one worker),
+then per run submits a job over a generated corpus, pauses it once some batches are stored,
+resumes it, and cancels it later. Times:
+- pause: request -> the run's process has exited (Suspended, its worker slot free);
+- resume: request -> Running again (a worker picked it up), and -> its next batch stored;
+- cancel: request -> the run's process has exited (Cancelled).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import flows  # noqa: F401 - Prefect defaults before Prefect is imported
+from deployments import stack
+from flows import jobs
+from scripts.make_corpus import write_corpus
+from sluice.config import RunParams
+from sluice.io import store
+
+
+def measure_once(root: Path, docs: int, batch_size: int) -> dict[str, float]:
+    write_corpus(root / "corpus", docs)
+    url = f"sqlite:///{root}/store.db"
+    params = RunParams(source=str(root / "corpus"), store=url, out=str(root / "out"),
+                       overrides={"batch_size": batch_size})
+    job = str(jobs.submit(params))
+    engine = store.open_store(url)
+
+    def stored() -> int:
+        return len(store.done_ids(engine, job))
+
+    stack.wait_for(stored, lambda n: n >= 3 * batch_size, "first batches", every_s=0.2)
+    times = {}
+    start = time.monotonic()
+    jobs.pause(job)
+    stack.wait_for(lambda: stack.flow_run_pids(job), lambda pids: not pids, "pause", every_s=0.1)
+    times["pause_s"] = time.monotonic() - start
+    landed = stored()
+
+    start = time.monotonic()
+    jobs.resume(job)
+    stack.wait_for(lambda: jobs.status(job).state, lambda s: s == "Running", "resume",
+                   every_s=0.1)
+    times["resume_running_s"] = time.monotonic() - start
+    stack.wait_for(stored, lambda n: n > landed, "first batch after resume", every_s=0.1)
+    times["resume_batch_s"] = time.monotonic() - start
+
+    stack.wait_for(stored, lambda n: n >= landed + 3 * batch_size, "batches", every_s=0.2)
+    start = time.monotonic()
+    jobs.cancel(job)
+    stack.wait_for(lambda: stack.flow_run_pids(job), lambda pids: not pids, "cancel",
+                   every_s=0.1)
+    times["cancel_s"] = time.monotonic() - start
+    stack.wait_for(lambda: jobs.status(job).state, lambda s: s == "Cancelled", "Cancelled")
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--docs", type=int, default=300)
+    parser.add_argument("--batch-size", type=int, default=10)
+    args = parser.parse_args(argv)
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with tempfile.TemporaryDirectory(prefix="sluice-bench-jobs-") as tmp:
+        root = Path(tmp)
+        port = stack.free_port()
+        server, worker = stack.up(port, root / "prefect", ner_slots=2, ui=False)
+        try:
+            with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{port}/api"}):
+                runs = [measure_once(root / f"run{i}", args.docs, args.batch_size)
+                        for i in range(args.runs)]
+        finally:
+            stack.stop(worker)
+            stack.stop(server)
+    print_table(runs)
+    return 0
+
+
+def print_table(runs: list[dict[str, float]]) -> None:
+    rows = [
+        ("pause: request -> process exited (Suspended)", "pause_s"),
+        ("resume: request -> Running again", "resume_running_s"),
+        ("resume: request -> next batch stored", "resume_batch_s"),
+        ("cancel: request -> process exited (Cancelled)", "cancel_s"),
+    ]
+    print(f"| job control ({len(runs)} runs) | median s | min s | max s |")
+    print("|---|---:|---:|---:|")
+    for label, key in rows:
+        values = [run[key] for run in runs]
+        print(f"| {label} | {statistics.median(values):.2f} | {min(values):.2f} | "
+              f"{max(values):.2f} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""Bring up the whole local Sluice stack, in the foreground (Ctrl-C stops it):
+
+    python -m deployments.stack              # server on 127.0.0.1:4200, PREFECT_HOME=.prefect
+    python -m deployments.stack --port 4300 --home /tmp/prefect --ner-slots 4
+
+It starts `prefect server start` on loopback, creates the `sluice-cpu` process pool from
+deployments/sluice-cpu.json and the `sluice-ner` concurrency limit, deploys everything in
+prefect.yaml, and starts one process worker. The tests and bench/jobs.py use the same functions.
+PostgreSQL for the server: set PREFECT_API_DATABASE_CONNECTION_URL before starting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+POOL = "sluice-cpu"
+GPU_POOL = "sluice-gpu"
+GPU_POOL_TEMPLATE = REPO / "deployments" / "sluice-gpu.json"
+POOL_TEMPLATE = REPO / "deployments" / "sluice-cpu.json"
+NER_LIMIT = "sluice-ner"  # the name tasks/limits.py acquires
+FLOW = "sluice-pipeline"
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+T = TypeVar("T")
+WORKER_POLL_S = "2"  # Prefect's default, 10 s, would add up to 10 s to every start and resume
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stack_env(port: int, home: Path, ui: bool = True,
+              base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of every process of a stack whose server listens on 127.0.0.1:`port`."""
+    env = dict(os.environ if base is None else base)
+    env.update({
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "true" if ui else "false",
+        "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100",
+        "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_READ_BATCH_SIZE": "100",
+        "PREFECT_WORKER_QUERY_SECONDS": WORKER_POLL_S,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
+    })  # fmt: skip
+    return env
+
+
+def start_server(env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+    port = env["PREFECT_SERVER_API_PORT"]
+    return _spawn([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", port], env, log)
+
+
+def wait_healthy(api_url: str, timeout_s: float = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{api_url}/health", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"no Prefect server answered at {api_url} within {timeout_s:.0f} s")
+
+
+def create_pool(env: Mapping[str, str]) -> None:
+    """Both pools: the GPU one exists even where no GPU worker polls it yet, so that its
+    deployment can be created; its runs wait for a worker on a GPU machine."""
+    for pool, template in ((POOL, POOL_TEMPLATE), (GPU_POOL, GPU_POOL_TEMPLATE)):
+        prefect(env, "work-pool", "create", pool, "--type", "process",
+                "--base-job-template", str(template), "--overwrite")
+
+
+def size_ner_limit(env: Mapping[str, str], slots: int) -> None:
+    """Create the NER limit, or give an existing one `slots` slots."""
+    created = prefect(env, "gcl", "create", NER_LIMIT, "--limit", str(slots), check=False)
+    if created.returncode != 0:
+        prefect(env, "gcl", "update", NER_LIMIT, "--limit", str(slots))
+
+
+def deploy(env: Mapping[str, str]) -> None:
+    """`prefect deploy` each deployment of prefect.yaml, judged by the server, not the exit code:
+    with fastapi 0.154, Prefect 3.8.8's deploy fails *after* creating a deployment (it sends
+    limit=null to /workers/filter, answered 422), and `--all` would stop at the first one."""
+    for flow, name in deployment_names():
+        done = prefect(env, "--no-prompt", "deploy", "--name", name, check=False)
+        url = f"{env['PREFECT_API_URL']}/deployments/name/{flow}/{name}"
+        if httpx.get(url, timeout=30).status_code != 200:
+            raise RuntimeError(f"prefect deploy --name {name} failed:\n{done.stdout}{done.stderr}")
+
+
+FLOWS = {"flows/pipeline.py:pipeline": FLOW, "flows/ner_pool.py:ner_on_pool": "sluice-ner"}
+
+
+def deployment_names() -> list[tuple[str, str]]:
+    """(flow name, deployment name) of each deployment in prefect.yaml."""
+    config = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
+    return [(FLOWS[d["entrypoint"]], d["name"]) for d in config["deployments"]]
+
+
+def start_worker(env: Mapping[str, str], log: Path, name: str = "sluice-cpu-1",
+                 limit: int | None = None) -> subprocess.Popen[bytes]:
+    command = [PREFECT, "worker", "start", "--pool", POOL, "--type", "process", "--name", name]
+    if limit:
+        command += ["--limit", str(limit)]
+    return _spawn(command, env, log)
+
+
+def prefect(env: Mapping[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run([PREFECT, *args], env=dict(env), cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
+    if check and done.returncode != 0:
+        raise RuntimeError(f"prefect {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, wait_s: float = 30) -> None:
+    """Signal the process and its children (it leads its own session), then wait for it."""
+    try:
+        os.killpg(process.pid, sig)
+        process.wait(wait_s)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def wait_for(read: Callable[[], T], until: Callable[[T], bool], what: str,
+             timeout_s: float = 240, every_s: float = 0.5) -> T:
+    """The first value of `read()` that satisfies `until`; generous, for a loaded machine."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = read()
+        if until(value):
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what}: still {value!r} after {timeout_s:.0f} s")
+        time.sleep(every_s)
+
+
+def flow_run_pids(flow_run_id: str) -> list[int]:
+    """Pids of the local processes running this flow run: a worker passes them its id."""
+    wanted = f"PREFECT__FLOW_RUN_ID={flow_run_id}".encode()
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and wanted in (proc / "environ").read_bytes().split(b"\0"):
+                pids.append(int(proc.name))
+        except OSError:
+            continue  # gone meanwhile, or not ours
+    return pids
+
+
+def _spawn(command: list[str], env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+    # Its own session, so that stop() reaches its children; flow-run processes that a worker
+    # starts lead sessions of their own.
+    with log.open("ab") as out:
+        return subprocess.Popen(command, env=dict(env), cwd=REPO, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def up(port: int, home: Path, ner_slots: int, ui: bool = True) -> tuple[subprocess.Popen, ...]:
+    """Server, pool, limit, deployments and one worker; returns (server, worker)."""
+    home.mkdir(parents=True, exist_ok=True)
+    env = stack_env(port, home, ui=ui)
+    server = start_server(env, home / "server.log")
+    try:
+        wait_healthy(env["PREFECT_API_URL"])
+        create_pool(env)
+        size_ner_limit(env, ner_slots)
+        deploy(env)
+        return server, start_worker(env, home / "worker.log")
+    except BaseException:
+        stop(server)
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deployments.stack", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=4200)
+    parser.add_argument("--home", type=Path, default=REPO / ".prefect", help="PREFECT_HOME")
+    parser.add_argument("--ner-slots", type=int, default=os.cpu_count() or 1,
+                        help="NER batches running at once, over all jobs (default: cores)")
+    args = parser.parse_args(argv)
+    server, worker = up(args.port, args.home.resolve(), args.ner_slots)
+    api = f"http://127.0.0.1:{args.port}/api"
+    print(f"Sluice stack up. UI: http://127.0.0.1:{args.port}   logs: {args.home}/*.log\n"
+          f"In another shell:  export PREFECT_API_URL={api}\n"
+          f"                   python -m flows.cli submit samples --wait")
+    try:
+        while server.poll() is None and worker.poll() is None:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop(worker)
+        stop(server)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

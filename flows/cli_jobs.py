@@ -1,0 +1,100 @@
+"""`sluice submit | jobs | status | pause | resume | cancel`: jobs on a Prefect server.
+
+They need PREFECT_API_URL (see docs/jobs.md); `sluice run` needs none.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from prefect.client.schemas.objects import StateType
+
+from flows import jobs
+from flows.jobs import JobView
+
+
+def add_job_commands(sub: argparse._SubParsersAction) -> None:
+    from flows.cli import add_job_arguments  # flows.cli imports this module
+
+    submit = sub.add_parser("submit", help="submit a job to the Prefect server; prints its id")
+    add_job_arguments(submit)
+    submit.add_argument("--wait", action="store_true",
+                        help="wait until the job ends (or pauses) and print its status")
+    submit.set_defaults(handler=cmd_submit)
+    listing = sub.add_parser("jobs", help="list recent jobs with state and progress")
+    listing.add_argument("--limit", type=int, default=20)
+    listing.set_defaults(handler=cmd_jobs)
+    for name, handler, text in (
+        ("status", cmd_status, "a job's state, progress, rate, ETA and last error"),
+        ("pause", cmd_pause, "pause a running job at its next task; it frees its worker slot"),
+        ("resume", cmd_resume, "resume a paused job, or re-run a failed/cancelled/crashed one"),
+        ("cancel", cmd_cancel, "cancel a job; the batch being written is written whole"),
+    ):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("job", help="job id (the flow run id)")
+        command.set_defaults(handler=handler)
+        if name == "resume":
+            command.add_argument("--force", action="store_true",
+                                 help="re-run a job that shows Running but whose worker died")
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from flows.cli import job_params
+
+    job_id = jobs.submit(job_params(args))  # a bad parameter fails here, before any run
+    print(job_id, flush=True)
+    if not args.wait:
+        return 0
+    view = jobs.wait(job_id)
+    print("\n".join(status_lines(view)))
+    return 0 if view.state_type == StateType.COMPLETED else 1
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    print(f"{'job':36}  {'state':12}  {'done':>13}  {'failed':>6}  name")
+    for view in jobs.list_jobs(args.limit):
+        p = view.progress
+        done = f"{p.done}/{p.total}" if p else "-"
+        print(f"{view.id!s:36}  {view.state:12}  {done:>13}  {p.failed if p else '-':>6}  "
+              f"{view.name}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    print("\n".join(status_lines(jobs.status(args.job))))
+    return 0
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    jobs.pause(args.job)
+    print(f"job {args.job}: pausing at its next task; `sluice resume {args.job}` goes on")
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    what = jobs.resume(args.job, force=args.force)
+    print(f"job {args.job}: {what}; it goes on from its first unfinished batch")
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    jobs.cancel(args.job)
+    print(f"job {args.job}: cancelling")
+    return 0
+
+
+def status_lines(view: JobView) -> list[str]:
+    lines = [f"job:        {view.id} ({view.name})", f"state:      {view.state}"
+             + (f" - {view.message}" if view.message else "")]
+    if p := view.progress:
+        eta = "-" if p.eta_s is None else f"{p.eta_s:.0f} s"
+        lines += [
+            f"documents:  {p.total} total, {p.done} done, {p.failed} failed",
+            f"batch:      {p.batch} of {p.batches} done",
+            f"rate:       {p.docs_per_min:.0f} docs/min   ETA {eta}",
+        ]
+    else:
+        lines.append("documents:  no progress reported yet")
+    lines.append(f"last error: {view.last_error or '-'}")
+    return lines
+

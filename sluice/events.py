@@ -1,0 +1,55 @@
+"""CloudEvents 1.0 for the lifecycle of a job: built and (de)serialised here, published by
+sluice.io.event_sinks. The job id is the `subject`, so a consumer follows one job by it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
+
+SOURCE = "/sluice/pipeline"
+TYPE_PREFIX = "sluice."
+KINDS = (
+    "job.started",
+    "batch.completed",
+    "document.failed",
+    "job.paused",
+    "job.resumed",
+    "job.completed",
+    "job.failed",
+    "job.cancelled",
+)
+_FORMAT = JSONFormat()
+
+
+def job_event(kind: str, job_id: str, data: dict[str, Any] | None = None) -> CloudEvent:
+    """A `sluice.<kind>` event about job `job_id`, with a fresh id and the time now."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown event kind {kind!r}; one of {', '.join(KINDS)}")
+    attributes = {
+        "type": TYPE_PREFIX + kind,
+        "source": SOURCE,
+        "subject": job_id,
+        "time": datetime.now(UTC),
+        "datacontenttype": "application/json",
+    }
+    return CloudEvent(attributes, data or {})
+
+
+def kind_of(event: CloudEvent) -> str:
+    return event.get_type().removeprefix(TYPE_PREFIX)
+
+
+def to_json(event: CloudEvent) -> bytes:
+    """The structured-mode JSON of `event`, as sent to Redis and webhooks."""
+    return _FORMAT.write(event)
+
+
+def from_json(body: bytes | str) -> CloudEvent:
+    return _FORMAT.read(CloudEvent, body)  # type: ignore[return-value]
+
+
+def content_type() -> str:
+    return JSONFormat.CONTENT_TYPE

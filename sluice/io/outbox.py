@@ -1,0 +1,107 @@
+"""The outbox: a local SQLite file holding what could not be delivered yet, so it survives the
+crash or restart of the process and the outage of the service it is meant for.
+
+Two kinds of entry: sink writes (a batch one sink failed to store, replayed by `sluice replay`)
+and events (one row per event and target, delivered in order, at least once). An entry is
+deleted only after its delivery succeeded; delivery is idempotent (sinks) or deduplicated by
+the consumer on the CloudEvent id (events), so a crash in between repeats, never loses.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import NamedTuple
+
+DEFAULT_PATH = "data/outbox.db"
+BUSY_TIMEOUT_S = 30.0
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS writes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL, sink TEXT NOT NULL, payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 1, last_error TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS writes_job ON writes (job_id);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    target TEXT NOT NULL, event_id TEXT NOT NULL, body BLOB NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, due_at REAL NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    UNIQUE (target, event_id));
+"""
+
+
+class Entry(NamedTuple):
+    id: int
+    key: str  # writes: the sink URI; events: the target name
+    payload: str | bytes
+    attempts: int
+
+
+def default_path() -> str:
+    return os.environ.get("SLUICE_OUTBOX", DEFAULT_PATH)
+
+
+@contextmanager
+def opened(path: str | Path | None = None) -> Iterator[sqlite3.Connection]:
+    """The outbox at `path` (default $SLUICE_OUTBOX or data/outbox.db), one transaction."""
+    file = Path(path or default_path())
+    file.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(file, timeout=BUSY_TIMEOUT_S)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(SCHEMA)
+        with conn:
+            yield conn
+
+
+def park_write(conn: sqlite3.Connection, job_id: str, sink: str, payload: str, error: str) -> None:
+    conn.execute(
+        "INSERT INTO writes (job_id, sink, payload, last_error) VALUES (?, ?, ?, ?)",
+        (job_id, sink, payload, error),
+    )
+
+
+def parked_writes(conn: sqlite3.Connection, job_id: str | None = None) -> list[Entry]:
+    """Writes waiting for a sink, oldest first (all jobs when `job_id` is None)."""
+    where, args = ("WHERE job_id = ?", (job_id,)) if job_id else ("", ())
+    rows = conn.execute(f"SELECT id, sink, payload, attempts FROM writes {where} ORDER BY id", args)
+    return [Entry(*row) for row in rows]
+
+
+def add_event(conn: sqlite3.Connection, targets: list[str], event_id: str, body: bytes) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO events (target, event_id, body) VALUES (?, ?, ?)",
+        [(target, event_id, body) for target in targets],
+    )
+
+
+def pending_events(conn: sqlite3.Connection, now: float | None = None) -> list[Entry]:
+    """Events waiting for a target, oldest first; with `now`, only those due by then."""
+    query = "SELECT id, target, body, attempts FROM events"
+    if now is None:
+        return [Entry(*row) for row in conn.execute(f"{query} ORDER BY id")]
+    return [Entry(*row) for row in conn.execute(f"{query} WHERE due_at <= ? ORDER BY id", (now,))]
+
+
+def done(conn: sqlite3.Connection, table: str, entry_id: int) -> None:
+    conn.execute(f"DELETE FROM {_table(table)} WHERE id = ?", (entry_id,))
+
+
+def failed(
+    conn: sqlite3.Connection, table: str, entry_id: int, error: str, due_at: float = 0.0
+) -> None:
+    """Count a failed delivery; an event waits until `due_at` before its next try."""
+    conn.execute(
+        f"UPDATE {_table(table)} SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+        (error, entry_id),
+    )
+    if table == "events":
+        conn.execute("UPDATE events SET due_at = ? WHERE id = ?", (due_at, entry_id))
+
+
+def _table(name: str) -> str:
+    if name not in ("writes", "events"):
+        raise ValueError(f"no outbox table {name!r}")
+    return name

@@ -1,0 +1,88 @@
+"""Publish job lifecycle events: as Prefect events (for automations) and as CloudEvents to
+Redis Streams and webhooks through the outbox (see sluice.io.event_sinks).
+
+`emit_job_event` is a plain function, not a task: an event is a side note of the flow, and
+a task run per event would cost more than the event. The flow hooks below cover the end states.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from prefect.events import emit_event
+from prefect.logging import get_logger
+
+from sluice import events
+from sluice.io import event_sinks
+from sluice.records import Failure
+
+FINAL_FLUSH_S = 30.0  # how long the end of a job waits for a target that is down
+_log = get_logger("sluice.events")
+
+
+def emit_job_event(kind: str, job_id: str, data: dict[str, Any] | None = None,
+                   wait_s: float = 0.0) -> str:
+    """Emit `kind` about `job_id` everywhere; returns the CloudEvent id. Never raises for a
+    target that is down: the event waits in the outbox and goes with a later emit or replay."""
+    event = events.job_event(kind, job_id, data)
+    emit_event(event=event.get_type(), resource={"prefect.resource.id": f"sluice.job.{job_id}"},
+               payload={"cloudevent_id": event.get_id(), **(data or {})})
+    targets = event_targets()
+    event_sinks.enqueue(targets, event.get_id(), events.to_json(event))
+    left = event_sinks.deliver_pending(targets, wait_s=wait_s)
+    if left:
+        _log.warning("%d event(s) wait in the outbox for a target that is down", left)
+    return event.get_id()
+
+
+_JOB_BLOCKS: dict[str, str | None] = {}  # the running job's event blocks (flow parameters)
+
+
+def use_event_blocks(redis: str | None, webhook: str | None) -> None:
+    """Event blocks named by the job's parameters; they win over the env vars."""
+    _JOB_BLOCKS.update(redis=redis, webhook=webhook)
+
+
+def event_targets() -> list[event_sinks.Target]:
+    """Targets from env vars, plus those of the blocks named in SLUICE_REDIS_BLOCK and
+    SLUICE_WEBHOOK_BLOCK (loaded once per process)."""
+    names = (_JOB_BLOCKS.get("redis") or os.environ.get("SLUICE_REDIS_BLOCK"),
+             _JOB_BLOCKS.get("webhook") or os.environ.get("SLUICE_WEBHOOK_BLOCK"))
+    return [*event_sinks.targets_from_env(), *_block_targets(*names)]
+
+
+@lru_cache(maxsize=4)
+def _block_targets(redis: str | None, webhook: str | None) -> tuple[event_sinks.Target, ...]:
+    from blocks.use import event_targets as from_blocks
+
+    return tuple(from_blocks(redis, webhook)) if redis or webhook else ()
+
+
+def emit_document_failures(job_id: str, failures: Sequence[Failure]) -> None:
+    for failure in failures:
+        emit_job_event("document.failed", job_id, failure.model_dump(mode="json"))
+
+
+def _final(kind: str) -> Any:
+    """A flow state hook emitting `kind`; it waits a while for targets that are down, as
+    after the job's end no later emit would carry its events."""
+
+    def hook(_flow: Any, flow_run: Any, state: Any) -> None:
+        emit_job_event(kind, str(flow_run.id), {"state": state.name, "message": state.message},
+                       wait_s=FINAL_FLUSH_S)
+
+    hook.__name__ = f"emit_{kind.replace('.', '_')}"
+    return hook
+
+
+# The job's end states, as hooks for @flow(**EVENT_HOOKS); a crash (killed process, lost
+# infrastructure) ends the job as a failure.
+EVENT_HOOKS = {
+    "on_completion": [_final("job.completed")],
+    "on_failure": [_final("job.failed")],
+    "on_cancellation": [_final("job.cancelled")],
+    "on_crashed": [_final("job.failed")],
+}

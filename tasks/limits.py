@@ -1,0 +1,58 @@
+"""The global concurrency limit that keeps the NER stage from oversubscribing the machine.
+
+Every job's NER batches share `sluice-ner`'s slots, however many jobs and workers run. The stack
+script sizes the limit; a server without it (the embedded server of `sluice run`, a fresh stack)
+gets one created at the start of the run, so a missing limit neither blocks NER nor lets it run
+unlimited without a trace.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prefect import get_client, get_run_logger
+from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+from prefect.concurrency.sync import concurrency
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+from sluice.errors import ConfigError
+
+NER_LIMIT = "sluice-ner"
+# A run killed while holding a slot gives it back when its lease runs out; 60 s is the shortest
+# lease the server accepts.
+LEASE_S = 60
+
+
+def default_slots() -> int:
+    """spaCy's NER keeps one core busy per batch: one slot per core."""
+    return os.cpu_count() or 1
+
+
+def ensure_limit(name: str = NER_LIMIT, slots: int | None = None) -> int:
+    """The limit's slots, after creating it with `slots` (default: one per core) if missing."""
+    with get_client(sync_client=True) as client:
+        try:
+            limit = client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            wanted = slots or default_slots()
+            try:
+                client.create_global_concurrency_limit(
+                    GlobalConcurrencyLimitCreate(name=name, limit=wanted))
+                get_run_logger().warning("created the missing concurrency limit %s with %d "
+                                         "slots", name, wanted)
+            except ObjectAlreadyExists:
+                pass  # another job created it a moment ago
+            limit = client.read_global_concurrency_limit_by_name(name)
+    if limit.active and limit.limit == 0:
+        raise ConfigError(f"concurrency limit {name} has 0 slots, so NER could never run; "
+                          f"set it with: prefect gcl update {name} --limit {default_slots()}")
+    return limit.limit
+
+
+@contextmanager
+def ner_slot() -> Iterator[None]:
+    # strict: a limit deleted while jobs run fails the batch instead of silently lifting it.
+    with concurrency(NER_LIMIT, occupy=1, strict=True, lease_duration=LEASE_S):
+        yield

@@ -1,0 +1,190 @@
+"""Jobs on a real local stack (server, process worker, deployments): submit, status, pause,
+resume, cancel, and a worker killed mid-run, with exactly-once checks on the store and JSONL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from deployments.stack import flow_run_pids, wait_for
+from flows import jobs
+from scripts.make_corpus import write_corpus
+from sluice.io import jsonl, store
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.timeout(900)
+
+
+def sluice(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=180)
+
+
+class Job:
+    """A corpus, its store and JSONL folder, and the job that processes them."""
+
+    def __init__(self, root: Path, docs: int, store_url: str | None = None) -> None:
+        self.docs = docs
+        self.source = root / "corpus"
+        write_corpus(self.source, docs)
+        self.url = store_url or f"sqlite:///{root}/store.db"
+        self.out = root / "out"
+        self.id = ""
+
+    def args(self, batch_size: int = 10) -> list[str]:
+        return [str(self.source), "--store", self.url, "--out", str(self.out),
+                "--batch-size", str(batch_size)]
+
+    def ledger(self) -> int:
+        return len(store.done_ids(store.open_store(self.url), self.id))
+
+    def state(self) -> str:
+        return jobs.status(self.id).state
+
+    def check_consistent(self) -> set[str]:
+        """Rows, ledger and JSONL lines name the same documents, each once."""
+        engine = store.open_store(self.url)
+        rows = {doc.id for doc in store.read_documents(engine)}
+        lines = [doc.id for doc in jsonl.read_documents(self.out)] if self.out.exists() else []
+        assert len(lines) == len(set(lines)), "a JSONL line written twice"
+        assert set(lines) == rows == store.done_ids(engine, self.id)
+        return rows
+
+    def check_exactly_once(self) -> None:
+        assert len(self.check_consistent()) == self.docs
+        progress = jobs.status(self.id).progress
+        assert progress is not None and progress.done == self.docs and progress.failed == 0
+
+
+def submit(env: dict[str, str], job: Job, batch_size: int = 10) -> str:
+    done = sluice(env, "submit", *job.args(batch_size))
+    assert done.returncode == 0, done.stderr
+    job.id = done.stdout.split()[0]
+    return job.id
+
+
+def stop_mid_run(env: dict[str, str], job: Job, command: str, state: str) -> int:
+    """Submit the job, `sluice pause|cancel` it once 30 documents are stored, wait until it
+    is in `state` and its process has exited; returns the documents stored at the request."""
+    submit(env, job)
+    wait_for(job.ledger, lambda n: n >= 30, "first batches committed", every_s=0.3)
+    done = sluice(env, command, job.id)
+    assert done.returncode == 0, done.stderr
+    at_request = job.ledger()
+    wait_for(job.state, lambda s: s == state, f"run {state}")
+    wait_for(lambda: flow_run_pids(job.id), lambda pids: not pids, "flow-run process exiting")
+    return at_request
+
+
+def test_jobs_submitted_by_cli_and_rest_api_run_at_once_exactly_once(jobs_api, tmp_path):
+    env = jobs_api.env
+    by_cli, by_api = Job(tmp_path / "a", 120), Job(tmp_path / "b", 120)
+    submit(env, by_cli)
+    deployment = httpx.get(f"{jobs_api.api}/deployments/name/{jobs.DEPLOYMENT}").json()
+    params = {"source": str(by_api.source), "store": by_api.url, "out": str(by_api.out),
+              "overrides": {"batch_size": 10}}
+    created = _post_retrying(f"{jobs_api.api}/deployments/{deployment['id']}/create_flow_run",
+                             {"parameters": {"params": params}})
+    assert created.status_code == 201, created.text
+    by_api.id = created.json()["id"]
+
+    first = wait_for(lambda: jobs.status(by_cli.id).progress, lambda p: p is not None,
+                 "first progress report")
+    wait_for(lambda: jobs.status(by_cli.id).progress, lambda p: p.done > first.done,
+         "progress moving")
+    shown = sluice(env, "status", by_cli.id)
+    assert shown.returncode == 0 and "documents:  120 total" in shown.stdout, shown.stdout
+    for job in (by_cli, by_api):
+        wait_for(job.state, lambda s: s == "Completed", f"job {job.id} completing")
+        job.check_exactly_once()
+    listed = sluice(env, "jobs")
+    assert by_cli.id in listed.stdout and by_api.id in listed.stdout
+    with httpx.Client(base_url=jobs_api.api) as api:
+        runs = [api.get(f"/flow_runs/{job.id}").json() for job in (by_cli, by_api)]
+    starts, ends = [r["start_time"] for r in runs], [r["end_time"] for r in runs]
+    assert starts[0] < ends[1] and starts[1] < ends[0], "the two jobs did not overlap"
+
+
+def test_bad_parameters_and_unreachable_server_fail_before_any_run(jobs_api, tmp_path):
+    env, job = jobs_api.env, Job(tmp_path, 3)
+    runs_before = httpx.post(f"{jobs_api.api}/flow_runs/count", json={}).json()
+    for args, field in ((["submit", str(tmp_path / "missing")], "source"),
+                        (["submit", str(job.source), "--store", "redis://x"], "store"),
+                        (["submit", str(job.source), "--set", "batch_size=0"], "batch_size")):
+        done = sluice(env, *args)
+        assert done.returncode != 0 and field in done.stderr and not done.stdout, done
+    closed = {**env, "PREFECT_API_URL": f"http://127.0.0.1:{_closed_port()}/api"}
+    done = sluice(closed, "submit", str(job.source))
+    assert done.returncode != 0 and "cannot reach the Prefect API" in done.stderr
+    assert not done.stdout, "a job id printed for a job that does not exist"
+    assert httpx.post(f"{jobs_api.api}/flow_runs/count", json={}).json() == runs_before
+
+
+def test_pause_frees_the_worker_and_resume_finishes_exactly_once(jobs_api, tmp_path):
+    env, job = jobs_api.env, Job(tmp_path, 200)
+    at_request = stop_mid_run(env, job, "pause", "Suspended")
+    landed = job.ledger()
+    assert landed - at_request <= 10, "pause took longer than one batch"  # batch_size 10
+    deadline = time.monotonic() + 5  # no batch commits while paused
+    while time.monotonic() < deadline:
+        assert job.ledger() == landed and job.state() == "Suspended"
+        time.sleep(0.5)
+    assert landed < job.docs
+
+    resumed = sluice(env, "resume", job.id)
+    assert resumed.returncode == 0 and "resumed" in resumed.stdout, resumed.stderr
+    wait_for(job.state, lambda s: s == "Completed", "resumed job completing")
+    job.check_exactly_once()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_cancel_stops_within_a_batch_leaving_rows_and_jsonl_in_agreement(
+        jobs_api, tmp_path, backend, request):
+    url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    env, job = jobs_api.env, Job(tmp_path, 200, store_url=url)
+    at_request = stop_mid_run(env, job, "cancel", "Cancelled")
+    stored = job.check_consistent()
+    assert len(stored) - at_request <= 10 and len(stored) < job.docs
+
+
+def test_job_whose_worker_was_killed_is_rerun_exactly_once(jobs_api, tmp_path):
+    env, job = jobs_api.env, Job(tmp_path, 200)
+    submit(env, job)
+    wait_for(job.ledger, lambda n: n >= 30, "first batches committed", every_s=0.3)
+    worker = jobs_api.worker
+    for pid in [worker.pid, *flow_run_pids(job.id)]:  # the machine dies: all of it
+        os.kill(pid, signal.SIGKILL)
+    worker.wait(30)
+    wait_for(lambda: flow_run_pids(job.id), lambda pids: not pids, "flow-run process gone")
+    assert job.ledger() < job.docs and job.state() == "Running"  # nobody told the server
+
+    jobs_api.start_worker()
+    refused = sluice(env, "resume", job.id)
+    assert refused.returncode != 0 and "--force" in refused.stderr
+    rerun = sluice(env, "resume", "--force", job.id)
+    assert rerun.returncode == 0, rerun.stderr
+    wait_for(job.state, lambda s: s == "Completed", "re-run job completing")
+    job.check_exactly_once()
+
+
+def _closed_port() -> int:
+    from tests.integration.conftest import free_port
+
+    return free_port()  # bound a moment ago and released: nothing listens there
+
+
+def _post_retrying(url: str, body: dict) -> httpx.Response:
+    """As `curl --retry` does: a busy server's SQLite answers 503 for a moment."""
+    for _ in range(5):
+        response = httpx.post(url, json=body, timeout=30)
+        if response.status_code != 503:
+            break
+        time.sleep(2)
+    return response
