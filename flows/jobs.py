@@ -178,7 +178,10 @@ def _cancel_children(client: SyncPrefectClient, job_id: str) -> int:
                     flow_runs={"tags": {"all_": [f"sluice-job:{job_id}"]},
                                "state": {"type": {"any_": unfinished}}})
     for child in found:
-        client.set_flow_run_state(UUID(child["id"]), Cancelling(), force=True)
+        # A run that never started has no process to stop: Cancelling would stay forever.
+        started = child["state_type"] == "RUNNING" or child.get("start_time")
+        state = Cancelling() if started else Cancelled(message="its job was cancelled")
+        client.set_flow_run_state(UUID(child["id"]), state, force=True)
     return len(found)
 
 

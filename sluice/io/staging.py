@@ -14,6 +14,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from sluice.io.store import write_transaction
 from sluice.records import Document, Failure, Record
 
 R = TypeVar("R", bound=Record)
@@ -34,17 +35,17 @@ def batch_key(job_id: str, batch_no: int, stage: str) -> str:
 def stage_documents(engine: Engine, key: str, docs: Sequence[Document],
                     failures: Sequence[Failure] = ()) -> str:
     row = {"key": key, "documents": _lines(docs), "failures": _lines(failures)}
-    _META.create_all(engine, checkfirst=True)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:  # the parent and NER runs write at once
+        _META.create_all(conn, checkfirst=True)
         conn.execute(sa.delete(STAGED).where(STAGED.c.key == key))
         conn.execute(sa.insert(STAGED), [row])
     return key
 
 
 def read_staged(engine: Engine, key: str) -> tuple[list[Document], list[Failure]]:
-    _META.create_all(engine, checkfirst=True)
     with engine.connect() as conn:
-        row = conn.execute(sa.select(STAGED).where(STAGED.c.key == key)).first()
+        exists = sa.inspect(conn).has_table(STAGED.name)
+        row = conn.execute(sa.select(STAGED).where(STAGED.c.key == key)).first() if exists else None
     if row is None:
         raise KeyError(f"no staged batch {key!r} in the store")
     return _records(Document, row.documents), _records(Failure, row.failures)
@@ -59,6 +60,6 @@ def _records(cls: type[R], payload: str) -> list[R]:
 
 
 def drop_staged(engine: Engine, prefix: str) -> None:
-    _META.create_all(engine, checkfirst=True)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
+        _META.create_all(conn, checkfirst=True)
         conn.execute(sa.delete(STAGED).where(STAGED.c.key.startswith(prefix)))

@@ -105,7 +105,7 @@ def _make_sqlite_concurrent(engine: Engine) -> None:
 
 
 @contextmanager
-def _write_transaction(engine: Engine) -> Iterator[Connection]:
+def write_transaction(engine: Engine) -> Iterator[Connection]:
     """One transaction that on SQLite takes the write lock at BEGIN, waiting while another
     writer holds it; a plain BEGIN would read first, then fail (no wait) to upgrade its lock."""
     with engine.connect() as conn:
@@ -116,7 +116,7 @@ def _write_transaction(engine: Engine) -> Iterator[Connection]:
 
 def _migrate_schema(engine: Engine) -> None:
     # Workers that start together would race to migrate the same tables: one at a time.
-    with _write_transaction(engine) as conn:
+    with write_transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(select(sa.func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
         migrate.upgrade(conn)
@@ -136,7 +136,7 @@ def write_batch(
     chunks = list({(chunk.doc_id, chunk.index): chunk for chunk in chunks}.values())
     failures = list({(f.source, f.stage): f for f in failures}.values())
     ids = [doc.id for doc in docs]
-    with _write_transaction(engine) as conn:
+    with write_transaction(engine) as conn:
         replaced = _delete_older_rows(conn, docs, {chunk.doc_id for chunk in chunks})
         _upsert_documents(conn, docs, job_id, now)
         written = _insert_children(conn, docs, chunks)
