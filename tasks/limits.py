@@ -1,9 +1,10 @@
 """The global concurrency limit that keeps the NER stage from oversubscribing the machine.
 
-Every job's NER batches share `sluice-ner`'s slots, however many jobs and workers run. The stack
-script sizes the limit; a server without it (the embedded server of `sluice run`, a fresh stack)
-gets one created at the start of the run, so a missing limit neither blocks NER nor lets it run
-unlimited without a trace.
+Every deployment run's NER batches share `sluice-ner`'s slots, however many jobs and workers run.
+The stack script sizes the limit; a server without it (a fresh stack) gets one created at the
+start of the run, so a missing limit neither blocks NER nor lets it run unlimited without a
+trace. A flow called in-process (`sluice run`, the tests) is alone in its process: it takes no
+slot, and so cannot be blocked by a slot that a dead run left on a server with no lease reaper.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from prefect import get_client, get_run_logger
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+from prefect.runtime import deployment
 
 from sluice.errors import ConfigError
 
@@ -30,8 +32,18 @@ def default_slots() -> int:
     return os.cpu_count() or 1
 
 
-def ensure_limit(name: str = NER_LIMIT, slots: int | None = None) -> int:
-    """The limit's slots, after creating it with `slots` (default: one per core) if missing."""
+def shared_worker() -> bool:
+    """True in a deployment's run, where other jobs may share the machine. A run of the flow
+    called in-process (`sluice run`, tests) is alone in its process and has no slot to share;
+    and a temporary server has no lease reaper to return the slot of a run that died."""
+    return deployment.id is not None
+
+
+def ensure_limit(name: str = NER_LIMIT, slots: int | None = None) -> int | None:
+    """The limit's slots, after creating it with `slots` (default: one per core) if missing;
+    None where no limit applies (see shared_worker)."""
+    if not shared_worker():
+        return None
     with get_client(sync_client=True) as client:
         try:
             limit = client.read_global_concurrency_limit_by_name(name)
@@ -53,6 +65,9 @@ def ensure_limit(name: str = NER_LIMIT, slots: int | None = None) -> int:
 
 @contextmanager
 def ner_slot() -> Iterator[None]:
+    if not shared_worker():
+        yield
+        return
     # strict: a limit deleted while jobs run fails the batch instead of silently lifting it.
     with concurrency(NER_LIMIT, occupy=1, strict=True, lease_duration=LEASE_S):
         yield
