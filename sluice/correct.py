@@ -78,6 +78,9 @@ class Speller:
         if key not in self._memo:
             from symspellpy import Verbosity
 
+            if len(self._memo) >= MEMO_MAX:  # a worker lives for many jobs: bound its memory
+                self._memo.clear()
+
             found = self._sym.lookup(word, Verbosity.ALL, max_edit_distance=max_distance,
                                      transfer_casing=False)
             self._memo[key] = [(s.term, s.distance) for s in found if s.term != word]
@@ -111,6 +114,9 @@ class Speller:
             return p_word
         pair = self._bigrams.get(f"{prev} {word}", 0) / self._bigram_scale
         return (1 - _BACKOFF) * pair / self.count(prev) + _BACKOFF * p_word
+
+
+MEMO_MAX = 50_000  # words' candidate lists kept; past it the memo starts afresh
 
 
 @lru_cache(maxsize=1)

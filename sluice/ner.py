@@ -47,14 +47,26 @@ def annotate_documents(docs: Sequence[Document], nlp, speller: Speller | None,
             for doc, ents in zip(docs, all_entities, strict=True)]
 
 
+UNDETECTED_MAX_WORDS = 50
+
+
 def _annotate(doc: Document, entities: list[Entity], speller: Speller | None,
               vocab, cfg: CorrectConfig) -> Document:
     anchor = _anchor(doc)
     doc = doc.model_copy(update={"entities": tuple(_with_date(e, anchor) for e in entities)})
-    if speller is None or not cfg.enabled or doc.language not in (None, *cfg.languages):
+    if speller is None or not cfg.enabled or not _correctable(doc, cfg):
         return doc
     edits = spelling_edits(doc.text, protected_spans(doc), speller, vocab, cfg)
     return apply_edits(doc, edits)
+
+
+def _correctable(doc: Document, cfg: CorrectConfig) -> bool:
+    """A detected language must be one of `correct.languages`. Undetected text is taken as
+    English only while short: a long text the detector cannot place is mixed or foreign, and
+    "correcting" it would turn its words into English ones ("notre" into "note")."""
+    if doc.language is not None:
+        return doc.language in cfg.languages
+    return len(doc.text.split()) < UNDETECTED_MAX_WORDS
 
 
 def _anchor(doc: Document) -> date | None:

@@ -74,3 +74,17 @@ def test_ner_corrects_only_configured_languages(nlp, language, corrected):
                    language=language)
     out = annotate_documents([doc], nlp, load_speller(), NerConfig(), CorrectConfig())[0]
     assert bool(out.corrections) is corrected
+
+
+def test_ner_long_text_of_undetected_language_is_not_corrected(nlp):
+    text = ("Chère Madame, suite à notre réunion nous confirmons l'offre. " * 6
+            + "Für den deutschen Teil schreibt Herr Weber aus München. " * 6)
+    doc = Document(id="d", source="s", format="eml", text=text, language=None)
+    out = annotate_documents([doc], nlp, load_speller(), NerConfig(), CorrectConfig())[0]
+    assert out.corrections == () and out.text == text
+
+
+def test_ner_short_text_of_undetected_language_is_corrected_as_english(nlp):
+    doc = Document(id="d", source="s", format="txt", text="the goverment report", language=None)
+    out = annotate_documents([doc], nlp, load_speller(), NerConfig(), CorrectConfig())[0]
+    assert [c.after for c in out.corrections] == ["government"]
