@@ -1,6 +1,6 @@
 """`sluice submit | jobs | status | pause | resume | cancel`: jobs on a Prefect server.
 
-They need PREFECT_API_URL (see docs/jobs.md); `sluice run` needs none.
+They need PREFECT_API_URL (see the README, "Jobs"); `sluice run` needs none.
 """
 
 from __future__ import annotations
