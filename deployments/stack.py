@@ -32,6 +32,7 @@ GPU_POOL_TEMPLATE = REPO / "deployments" / "sluice-gpu.json"
 POOL_TEMPLATE = REPO / "deployments" / "sluice-cpu.json"
 NER_LIMIT = "sluice-ner"  # the name tasks/limits.py acquires
 FLOW = "sluice-pipeline"
+SHARD_QUEUE = "shards"
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 T = TypeVar("T")
 WORKER_POLL_S = "2"  # Prefect's default, 10 s, would add up to 10 s to every start and resume
@@ -85,6 +86,8 @@ def create_pool(env: Mapping[str, str]) -> None:
     for pool, template in ((POOL, POOL_TEMPLATE), (GPU_POOL, GPU_POOL_TEMPLATE)):
         prefect(env, "work-pool", "create", pool, "--type", "process",
                 "--base-job-template", str(template), "--overwrite")
+    # Where a sharded job's shard runs wait for workers (RunParams.shard_queue).
+    prefect(env, "work-queue", "create", SHARD_QUEUE, "--pool", POOL, check=False)
 
 
 def size_ner_limit(env: Mapping[str, str], slots: int) -> None:

@@ -11,6 +11,7 @@ from prefect.client.schemas.objects import StateType
 
 from flows import jobs
 from flows.jobs import JobView
+from sluice.config import RunParams
 
 
 def add_job_commands(sub: argparse._SubParsersAction) -> None:
@@ -18,6 +19,12 @@ def add_job_commands(sub: argparse._SubParsersAction) -> None:
 
     submit = sub.add_parser("submit", help="submit a job to the Prefect server; prints its id")
     add_job_arguments(submit)
+    submit.add_argument("--shards", type=int, default=1,
+                        help="split the job into N runs on the pool's `shards` queue, one per "
+                             "free worker (default 1: the job runs alone)")
+    submit.add_argument("--deployment", default="pipeline",
+                        help="the sluice-pipeline deployment to run (default pipeline; dask: "
+                             "see the README)")
     submit.add_argument("--wait", action="store_true",
                         help="wait until the job ends (or pauses) and print its status")
     submit.set_defaults(handler=cmd_submit)
@@ -41,7 +48,9 @@ def add_job_commands(sub: argparse._SubParsersAction) -> None:
 def cmd_submit(args: argparse.Namespace) -> int:
     from flows.cli import job_params
 
-    job_id = jobs.submit(job_params(args))  # a bad parameter fails here, before any run
+    params = job_params(args).model_copy(update={"shards": args.shards})
+    job_id = jobs.submit(RunParams.model_validate(params.model_dump()),  # bad: fails here
+                         deployment=f"{jobs.FLOW}/{args.deployment}")
     print(job_id, flush=True)
     if not args.wait:
         return 0

@@ -7,7 +7,6 @@ resume reschedules it, and the flow re-enters from the top, skipping what the jo
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterator
@@ -27,7 +26,8 @@ from pydantic import BaseModel
 
 from sluice.config import RunParams
 from sluice.errors import SluiceError
-from tasks.progress import JobProgress, progress_key
+from tasks.progress import JobProgress, post_filter, read_progress
+from tasks.shards import SHARD_TAG
 
 FLOW = "sluice-pipeline"
 DEPLOYMENT = f"{FLOW}/pipeline"
@@ -104,9 +104,11 @@ def wait(job_id: str | UUID, timeout_s: float | None = None, poll_s: float = 2.0
 
 def list_jobs(limit: int = 20) -> list[JobView]:
     with prefect_api() as client:
-        found = _filter(client, "/flow_runs/filter", flows={"name": {"any_": [FLOW]}},
-                        sort="EXPECTED_START_TIME_DESC", limit=limit)
-        runs = [FlowRun.model_validate(run) for run in found]
+        # Shard runs are parts of jobs, not jobs; the API has no "tag is not" filter.
+        found = post_filter(client, "/flow_runs/filter", flows={"name": {"any_": [FLOW]}},
+                            sort="EXPECTED_START_TIME_DESC", limit=limit * 4)
+        runs = [FlowRun.model_validate(run) for run in found
+                if SHARD_TAG not in run["tags"]][:limit]
         progress = _progress(client, runs)
     return [_view(run, progress.get(str(run.id))) for run in runs]
 
@@ -125,10 +127,19 @@ def pause(job_id: str | UUID) -> None:
         run = _read_job(client, job_id)
         if run.state_type != StateType.RUNNING:
             raise SluiceError(f"job {run.id} is {run.state_name}; only a running job can pause")
-        try:
-            suspend_flow_run(flow_run_id=run.id, timeout=None)
-        except RuntimeError as exc:
-            raise SluiceError(f"job {run.id} could not pause: {exc}") from None
+        for target in [run.id, *_running_shards(client, str(run.id))]:
+            try:
+                suspend_flow_run(flow_run_id=target, timeout=None)
+            except RuntimeError as exc:
+                raise SluiceError(f"job {run.id} could not pause: {exc}") from None
+
+
+def _running_shards(client: SyncPrefectClient, job_id: str) -> list[UUID]:
+    """A sharded job's running shard runs: they pause with it, and its resume resumes them."""
+    found = post_filter(client, "/flow_runs/filter",
+                        flow_runs={"tags": {"all_": [f"sluice-job:{job_id}", SHARD_TAG]},
+                                   "state": {"type": {"any_": ["RUNNING"]}}})
+    return [UUID(child["id"]) for child in found]
 
 
 def resume(job_id: str | UUID, force: bool = False) -> str:
@@ -174,7 +185,7 @@ def cancel_children(job_id: str) -> int:
 
 def _cancel_children(client: SyncPrefectClient, job_id: str) -> int:
     unfinished = [t.value for t in UNFINISHED if t is not StateType.CANCELLING]
-    found = _filter(client, "/flow_runs/filter",
+    found = post_filter(client, "/flow_runs/filter",
                     flow_runs={"tags": {"all_": [f"sluice-job:{job_id}"]},
                                "state": {"type": {"any_": unfinished}}})
     for child in found:
@@ -195,32 +206,14 @@ def _read_job(client: SyncPrefectClient, job_id: str | UUID) -> FlowRun:
 
 
 def _progress(client: SyncPrefectClient, runs: list[FlowRun]) -> dict[str, JobProgress]:
-    """The latest progress table of each run, by run id."""
-    if not runs:
-        return {}
-    keys = [progress_key(str(run.id)) for run in runs]
-    latest = _filter(client, "/artifacts/latest/filter",
-                     artifacts={"key": {"any_": keys}}, limit=len(keys))
-    return {artifact["key"].removeprefix("job-"): _table_row(artifact["data"])
-            for artifact in latest}
-
-
-def _table_row(data: str | list) -> JobProgress:
-    table = json.loads(data) if isinstance(data, str) else data
-    return JobProgress.model_validate(table[0])
+    return read_progress(client, [str(run.id) for run in runs])
 
 
 def _last_error(client: SyncPrefectClient, run_id: UUID) -> str | None:
-    logs = _filter(client, "/logs/filter", sort="TIMESTAMP_DESC", limit=1,
+    logs = post_filter(client, "/logs/filter", sort="TIMESTAMP_DESC", limit=1,
                    logs={"flow_run_id": {"any_": [str(run_id)]},
                          "level": {"ge_": logging.WARNING}})
     return logs[0]["message"].splitlines()[0] if logs else None
-
-
-def _filter(client: SyncPrefectClient, path: str, **body: object) -> list[dict]:
-    """POST a filter query. Prefect's client sends unset fields as null, which the server
-    (fastapi 0.154) rejects with 422 for these endpoints; only set fields are sent here."""
-    return client.request("POST", path, json=body).json()
 
 
 def _view(run: FlowRun, progress: JobProgress | None) -> JobView:

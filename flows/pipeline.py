@@ -11,14 +11,18 @@ import uuid
 from collections.abc import Collection, Iterator, Sequence
 from typing import NamedTuple
 
-from prefect import flow
+from prefect import flow, task
+from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from sluice.config import PipelineConfig, RunParams, load_config
 from sluice.errors import ErrorRateExceeded, SluiceError
+from sluice.memory import release_free_memory
 from sluice.records import BatchReport, Document, Failure, RawDocument, RunSummary, SourceRef
 from sluice.shield import termination_deferred
+from tasks import STAGE
 from tasks.clean import clean_batch
 from tasks.embed import embed_batch
 from tasks.events import EVENT_HOOKS, emit_document_failures, emit_job_event, use_event_blocks
@@ -27,6 +31,7 @@ from tasks.limits import ensure_limit
 from tasks.ner import ner_stages
 from tasks.parse import parse_batch
 from tasks.progress import job_done_ids, log_failures, measure, report_progress
+from tasks.shards import start_shards, wait_for_shards
 from tasks.store import skip_unchanged, store_batch
 
 
@@ -46,21 +51,21 @@ def cancel_child_runs(_flow: object, flow_run: object, _state: object) -> None:
 def pipeline(params: RunParams) -> RunSummary:
     params = resolve_blocks(params)
     cfg = load_config(params.config, params.overrides)
-    job_id = flow_run.get_id() or str(uuid.uuid4())
+    run_id = flow_run.get_id() or str(uuid.uuid4())
+    job_id = params.job or run_id  # a shard's run works under its job's id
     started = time.perf_counter()
     refs = discover_sources(params.source)
     batches = _batches(refs, cfg.batch_size)
     # A resumed or re-run job (same flow run id) skips what it stored before: the store's ledger.
     done = job_done_ids(params.store, job_id)
-    emit_job_event("job.resumed" if done else "job.started", job_id, {"source": params.source})
-    ensure_limit()
-    totals, bar = BatchReport(), None
-    for number, report in enumerate(process_batches(batches, params, cfg, job_id, done), 1):
-        totals += report
-        progress = measure(totals, len(refs), number, len(batches),
-                           time.perf_counter() - started, resumed=len(done))
-        bar = report_progress(job_id, progress, bar)
-        emit_job_event("batch.completed", job_id, progress.model_dump())
+    if params.shard is None:
+        emit_job_event("job.resumed" if done else "job.started", job_id, {"source": params.source})
+    if params.shards > 1 and params.shard is None:
+        runs = start_shards(params, job_id)
+        totals = wait_for_shards(runs, job_id, len(refs), len(batches)).report()
+    else:
+        mine = batches if params.shard is None else batches[params.shard::params.shards]
+        totals = run_batches(mine, params, cfg, job_id, run_id, done)
     summary = RunSummary(job_id=job_id, totals=totals, wall_s=time.perf_counter() - started,
                          store=params.store, out=params.out)
     print("\n".join(summary.lines()))
@@ -68,6 +73,24 @@ def pipeline(params: RunParams) -> RunSummary:
         print(f"of these, stored before a pause, cancel or crash of this job: {len(done)}")
     check_error_rate(totals, cfg.max_error_rate)
     return summary
+
+
+def run_batches(batches: list[list[SourceRef]], params: RunParams, cfg: PipelineConfig,
+                job_id: str, run_id: str, done: Collection[str]) -> BatchReport:
+    """The batches one after the other in this run, with progress after each under its id."""
+    ensure_limit()
+    started, total = time.perf_counter(), sum(len(refs) for refs in batches)
+    # What the job stored before takes no time now; a shard cannot tell which of it is its own.
+    resumed = len(done) if params.shard is None else 0
+    totals, bar = BatchReport(), None
+    for number, report in enumerate(process_batches(batches, params, cfg, job_id, done), 1):
+        totals += report
+        progress = measure(totals, total, number, len(batches),
+                           time.perf_counter() - started, resumed=resumed)
+        bar = report_progress(run_id, progress, bar)
+        emit_job_event("batch.completed", job_id, progress.model_dump())
+        release_free_memory()  # freed heap pages go back to the OS between batches
+    return totals
 
 
 def resolve_blocks(params: RunParams) -> RunParams:
@@ -94,6 +117,15 @@ def process_batches(batches: list[list[SourceRef]], params: RunParams, cfg: Pipe
                     job_id: str, done: Collection[str]) -> Iterator[BatchReport]:
     """Batch by batch; with ner.mode=pool, `ner.parallel` batches at a time have their NER
     runs in flight on the pool at once, which is how a job scales out over NER workers."""
+    if distributed_runner():  # Dask: every batch, all its stages, is a task on the cluster
+        # As plain dicts: Dask walks the lists in a task's arguments and would take the
+        # records (iterables of fields) apart.
+        futures = [whole_batch.submit([r.model_dump() for r in refs], params, cfg, job_id,
+                                      quote(done), number)
+                   for number, refs in enumerate(batches, 1)]
+        for future in futures:
+            yield future.result()
+        return
     window = cfg.ner.parallel if cfg.ner.mode == "pool" else 1
     for first in range(0, len(batches), window):
         prepared = [prepare_batch(refs, params, cfg, done)
@@ -101,6 +133,22 @@ def process_batches(batches: list[list[SourceRef]], params: RunParams, cfg: Pipe
         annotated = ner_stages([p.docs for p in prepared], cfg, params.store, job_id, first + 1)
         for batch, (docs, failed_ner) in zip(prepared, annotated, strict=False):
             yield finish_batch(batch, docs, failed_ner, params, cfg, job_id)
+
+
+def distributed_runner() -> bool:
+    """True when the flow runs with a task runner other than Prefect's thread pool: the
+    DaskTaskRunner of flows/pipeline_dask.py (or a Ray one), whose workers are processes."""
+    return not isinstance(FlowRunContext.get().task_runner, ThreadPoolTaskRunner)
+
+
+@task(name="whole_batch", **STAGE)
+def whole_batch(refs: list[dict], params: RunParams, cfg: PipelineConfig, job_id: str,
+                done: Collection[str], number: int) -> BatchReport:
+    """One batch through every stage on a task runner's worker: only references travel there
+    and a report comes back; the worker loads the models once and writes to the store itself."""
+    batch = prepare_batch([SourceRef(**r) for r in refs], params, cfg, done)
+    [(docs, failed_ner)] = ner_stages([batch.docs], cfg, params.store, job_id, number)
+    return finish_batch(batch, docs, failed_ner, params, cfg, job_id)
 
 
 def prepare_batch(refs: Sequence[SourceRef], params: RunParams, cfg: PipelineConfig,

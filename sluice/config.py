@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sluice.errors import ConfigError
 
@@ -96,6 +103,9 @@ class NerConfig(Section):
     deployment: str = "sluice-ner/gpu"  # the NER deployment that mode=pool calls
     parallel: int = Field(2, ge=1, le=64)  # mode=pool: NER batch runs in flight at once
     max_chars: int = Field(100_000, ge=1000)
+    # spaCy's working memory grows with the tokens of one nlp.pipe batch: bounding its
+    # characters (not only its count) keeps a worker's peak RSS flat over a long corpus
+    batch_chars: int = Field(20_000, ge=1000)
 
 
 class EmbedConfig(Section):
@@ -175,6 +185,12 @@ class RunParams(BaseModel):
     redis_block: str | None = None
     webhook_block: str | None = None
     s3_block: str | None = None  # a prefect-aws S3Bucket block: the client for s3:// paths
+    # Scale-out: a deployment run with shards > 1 starts that many runs of its own deployment on
+    # `shard_queue`, each doing every shards-th batch on whichever worker takes it, and waits.
+    shards: int = Field(1, ge=1, le=256)
+    shard_queue: str = "shards"
+    shard: int | None = Field(None, ge=0)  # set on a shard's run: which one it is
+    job: str | None = None  # set on a shard's run: the job (coordinator run id) it belongs to
 
     @field_validator("source")
     @classmethod
@@ -182,6 +198,12 @@ class RunParams(BaseModel):
         if "://" not in source and not Path(source).exists():
             raise ValueError(f"source not found: {source}")
         return source
+
+    @model_validator(mode="after")
+    def _shard_in_range(self) -> RunParams:
+        if self.shard is not None and (self.shard >= self.shards or self.job is None):
+            raise ValueError(f"shard {self.shard} needs a job and shards > {self.shard}")
+        return self
 
     @field_validator("store")
     @classmethod

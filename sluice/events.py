@@ -20,6 +20,9 @@ KINDS = (
     "job.completed",
     "job.failed",
     "job.cancelled",
+    "shard.completed",  # a sharded job's shards end one by one, then the job
+    "shard.failed",
+    "shard.cancelled",
 )
 _FORMAT = JSONFormat()
 

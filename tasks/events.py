@@ -71,8 +71,13 @@ def _final(kind: str) -> Any:
     after the job's end no later emit would carry its events."""
 
     def hook(_flow: Any, flow_run: Any, state: Any) -> None:
-        emit_job_event(kind, str(flow_run.id), {"state": state.name, "message": state.message},
-                       wait_s=FINAL_FLUSH_S)
+        data = {"state": state.name, "message": state.message}
+        job = (flow_run.parameters or {}).get("params", {}).get("job")
+        if job:  # a shard's run: its end is news about its job, not the job's end
+            emit_job_event(kind.replace("job.", "shard."), job, {**data, "run": str(flow_run.id)},
+                           wait_s=FINAL_FLUSH_S)
+            return
+        emit_job_event(kind, str(flow_run.id), data, wait_s=FINAL_FLUSH_S)
 
     hook.__name__ = f"emit_{kind.replace('.', '_')}"
     return hook

@@ -8,6 +8,7 @@ as the job's last error.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -17,6 +18,7 @@ from prefect.artifacts import (
     create_table_artifact,
     update_progress_artifact,
 )
+from prefect.client.orchestration import SyncPrefectClient
 from pydantic import BaseModel
 
 from sluice.io import store
@@ -33,6 +35,17 @@ class JobProgress(BaseModel):
     batches: int = 0
     docs_per_min: float = 0.0  # inputs this run attempt has worked through, per minute
     eta_s: float | None = None
+    # the counts behind `done`, and what was found; a sharded job adds up its shards' rows
+    processed: int = 0
+    skipped: int = 0
+    entities: int = 0
+    corrections: int = 0
+    chunks: int = 0
+
+    def report(self) -> BatchReport:
+        return BatchReport(documents=self.total, processed=self.processed, skipped=self.skipped,
+                           failed=self.failed, entities=self.entities,
+                           corrections=self.corrections, chunks=self.chunks)
 
     @property
     def fraction(self) -> float:
@@ -53,7 +66,10 @@ def measure(totals: BatchReport, total: int, batch: int, batches: int, elapsed_s
     eta = 60.0 * (total - handled) / rate if rate > 0 else None
     return JobProgress(total=total, done=totals.processed + totals.skipped, failed=totals.failed,
                        batch=batch, batches=batches, docs_per_min=round(rate, 1),
-                       eta_s=None if eta is None else round(eta, 1))
+                       eta_s=None if eta is None else round(eta, 1),
+                       processed=totals.processed, skipped=totals.skipped,
+                       entities=totals.entities, corrections=totals.corrections,
+                       chunks=totals.chunks)
 
 
 @task(name="job_done_ids", **STAGE, **IO_RETRIES)
@@ -78,6 +94,28 @@ def report_progress(job_id: str, progress: JobProgress, bar: UUID | None = None)
                           progress.batch, progress.batches, progress.done, progress.total,
                           progress.failed, progress.docs_per_min, eta)
     return bar
+
+
+def read_progress(client: SyncPrefectClient, run_ids: Sequence[str]) -> dict[str, JobProgress]:
+    """The latest progress row of each run, by run id (runs without one are left out)."""
+    if not run_ids:
+        return {}
+    keys = [progress_key(run_id) for run_id in run_ids]
+    latest = post_filter(client, "/artifacts/latest/filter",
+                         artifacts={"key": {"any_": keys}}, limit=len(keys))
+    return {artifact["key"].removeprefix("job-"): _table_row(artifact["data"])
+            for artifact in latest}
+
+
+def _table_row(data: str | list) -> JobProgress:
+    table = json.loads(data) if isinstance(data, str) else data
+    return JobProgress.model_validate(table[0])
+
+
+def post_filter(client: SyncPrefectClient, path: str, **body: object) -> list[dict]:
+    """POST a filter query with only the set fields: Prefect's client sends unset fields as
+    null, which newer fastapi releases reject with 422 on these endpoints."""
+    return client.request("POST", path, json=body).json()
 
 
 def log_failures(failures: Sequence[Failure]) -> None:

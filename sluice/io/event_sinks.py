@@ -62,8 +62,11 @@ def targets_from_env(environ: Mapping[str, str] | None = None) -> list[Target]:
         targets.append(RedisTarget(url=env["SLUICE_EVENTS_REDIS"], stream=stream))
     if env.get("SLUICE_EVENTS_WEBHOOK"):
         secret = env.get("SLUICE_EVENTS_WEBHOOK_SECRET")
-        targets.append(WebhookTarget(url=env["SLUICE_EVENTS_WEBHOOK"],
-                                     secret=SecretStr(secret) if secret else None))
+        targets.append(
+            WebhookTarget(
+                url=env["SLUICE_EVENTS_WEBHOOK"], secret=SecretStr(secret) if secret else None
+            )
+        )
     return targets
 
 
@@ -93,22 +96,21 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 def _post(target: WebhookTarget, body: bytes) -> None:
     headers = {"Content-Type": "application/cloudevents+json; charset=utf-8"}
     if target.secret is not None:
-        headers[SIGNATURE_HEADER] = signature(target.secret.get_secret_value(),
-                                              int(time.time()), body)
+        headers[SIGNATURE_HEADER] = signature(
+            target.secret.get_secret_value(), int(time.time()), body
+        )
     request = urllib.request.Request(target.url, data=body, headers=headers, method="POST")
     with urllib.request.urlopen(request, timeout=target.timeout_s) as response:
         response.read()  # urlopen raises HTTPError on 4xx/5xx: the entry stays in the outbox
 
 
-def enqueue(targets: Sequence[Target], event_id: str, body: bytes,
-            path: str | None = None) -> None:
+def enqueue(targets: Sequence[Target], event_id: str, body: bytes, path: str | None = None) -> None:
     if targets:
         with outbox.opened(path) as conn:
             outbox.add_event(conn, [t.name for t in targets], event_id, body)
 
 
-def deliver_pending(targets: Sequence[Target], path: str | None = None,
-                    wait_s: float = 0.0) -> int:
+def deliver_pending(targets: Sequence[Target], path: str | None = None, wait_s: float = 0.0) -> int:
     """Send the outbox's due events to `targets`, oldest first; with `wait_s`, keep retrying
     (with backoff) up to that long until none is left. Returns the events still waiting."""
     if not targets:
@@ -140,8 +142,13 @@ def _deliver_round(by_name: dict[str, Target], path: str | None) -> tuple[int, f
             blocked.add(entry.key)
             delay = min(BACKOFF_BASE_S * 2**entry.attempts, BACKOFF_MAX_S)
             with outbox.opened(path) as conn:
-                outbox.failed(conn, "events", entry.id, f"{type(exc).__name__}: {exc}",
-                              due_at=time.time() + delay)
+                outbox.failed(
+                    conn,
+                    "events",
+                    entry.id,
+                    f"{type(exc).__name__}: {exc}",
+                    due_at=time.time() + delay,
+                )
             continue
         with outbox.opened(path) as conn:
             outbox.done(conn, "events", entry.id)

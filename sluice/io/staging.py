@@ -32,8 +32,9 @@ def batch_key(job_id: str, batch_no: int, stage: str) -> str:
     return f"{job_id}/{batch_no:06d}/{stage}"
 
 
-def stage_documents(engine: Engine, key: str, docs: Sequence[Document],
-                    failures: Sequence[Failure] = ()) -> str:
+def stage_documents(
+    engine: Engine, key: str, docs: Sequence[Document], failures: Sequence[Failure] = ()
+) -> str:
     row = {"key": key, "documents": _lines(docs), "failures": _lines(failures)}
     with write_transaction(engine) as conn:  # the parent and NER runs write at once
         _META.create_all(conn, checkfirst=True)

@@ -82,3 +82,11 @@ def test_pipeline_fails_above_max_error_rate(tmp_path):
     assert state.is_failed() and "max_error_rate" in state.message
     counts = table_counts(f"sqlite:///{tmp_path}/s.db")
     assert counts["documents"] == 1 and counts["failures"] == 2  # recorded before failing
+
+
+def test_pipeline_with_shards_outside_a_deployment_fails_before_any_work(tmp_path):
+    params = RunParams(source=str(SAMPLES), store=f"sqlite:///{tmp_path}/s.db",
+                       out=str(tmp_path / "out"), shards=2)
+    state = pipeline(params, return_state=True)
+    assert state.is_failed() and "needs a deployment run" in state.message
+    assert not (tmp_path / "out").exists()

@@ -17,6 +17,8 @@ from deployments.stack import flow_run_pids, wait_for
 from flows import jobs
 from scripts.make_corpus import write_corpus
 from sluice.io import jsonl, store
+from tasks.progress import read_progress
+from tasks.shards import SHARD_TAG
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.timeout(900)
@@ -172,6 +174,51 @@ def test_job_whose_worker_was_killed_is_rerun_exactly_once(jobs_api, tmp_path):
     assert rerun.returncode == 0, rerun.stderr
     wait_for(job.state, lambda s: s == "Completed", "re-run job completing")
     job.check_exactly_once()
+
+
+def shard_runs(api: str, job_id: str) -> list[dict]:
+    body = {"flow_runs": {"tags": {"all_": [f"sluice-job:{job_id}", SHARD_TAG]}}}
+    return httpx.post(f"{api}/flow_runs/filter", json=body, timeout=30).json()
+
+
+def test_sharded_job_pauses_with_its_shards_and_resumes_exactly_once(jobs_api, tmp_path):
+    env, job = jobs_api.env, Job(tmp_path, 200)
+    done = sluice(env, "submit", *job.args(10), "--shards", "2")
+    assert done.returncode == 0, done.stderr
+    job.id = done.stdout.split()[0]
+    wait_for(job.ledger, lambda n: n >= 30, "first batches committed", every_s=0.3)
+    assert sluice(env, "pause", job.id).returncode == 0
+    wait_for(lambda: [r["state_name"] for r in shard_runs(jobs_api.api, job.id)],
+             lambda s: s == ["Suspended", "Suspended"], "both shards suspended")
+    wait_for(job.state, lambda s: s == "Suspended", "the job suspended")
+    for run in [job.id, *(r["id"] for r in shard_runs(jobs_api.api, job.id))]:
+        wait_for(lambda run=run: flow_run_pids(run), lambda pids: not pids, "processes exiting")
+    landed = job.ledger()
+    time.sleep(3)
+    assert job.ledger() == landed < job.docs  # nothing runs while paused
+
+    assert sluice(env, "resume", job.id).returncode == 0
+    wait_for(job.state, lambda s: s == "Completed", "resumed sharded job completing")
+    job.check_exactly_once()  # the job's progress: the sum of its shards'
+    shards = shard_runs(jobs_api.api, job.id)
+    assert sorted(r["state_name"] for r in shards) == ["Completed", "Completed"]
+    with jobs.prefect_api() as client:
+        rows = read_progress(client, [r["id"] for r in shards])
+    assert sorted(p.done for p in rows.values()) == [100, 100]  # every other batch of 10
+    assert job.id in sluice(env, "jobs").stdout
+    assert not any(r["id"] in sluice(env, "jobs").stdout for r in shards)
+
+
+def test_cancelled_sharded_job_cancels_its_shards(jobs_api, tmp_path):
+    env, job = jobs_api.env, Job(tmp_path, 200)
+    done = sluice(env, "submit", *job.args(10), "--shards", "2")
+    job.id = done.stdout.split()[0]
+    wait_for(job.ledger, lambda n: n >= 30, "first batches committed", every_s=0.3)
+    assert sluice(env, "cancel", job.id).returncode == 0
+    wait_for(lambda: sorted(r["state_type"] for r in shard_runs(jobs_api.api, job.id)),
+             lambda s: s == ["CANCELLED", "CANCELLED"], "both shards cancelled")
+    wait_for(job.state, lambda s: s == "Cancelled", "the job cancelled")
+    assert len(job.check_consistent()) < job.docs
 
 
 def _closed_port() -> int:

@@ -12,6 +12,7 @@ from flows import jobs
 from scripts.make_corpus import write_corpus
 from sluice.config import RunParams
 from sluice.io import store
+from tasks.progress import post_filter
 
 POOL_NER = {"ner.mode": "pool", "ner.deployment": "sluice-ner/cpu"}
 
@@ -25,7 +26,7 @@ def params(tmp_path: Path, docs: int, batch_size: int) -> RunParams:
 
 def child_runs(job_id: str) -> list[dict]:
     with jobs.prefect_api() as client:
-        return jobs._filter(client, "/flow_runs/filter",
+        return post_filter(client, "/flow_runs/filter",
                             flow_runs={"tags": {"all_": [f"sluice-job:{job_id}"]}})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def bucket(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
                         }.items():  # fmt: skip
         monkeypatch.setenv(name, value)
     s3._default_client.cache_clear()  # a client made under other env vars would stay
-    name = f"sluice-{id(monkeypatch):x}"
+    name = f"sluice-{uuid.uuid4().hex[:16]}"  # not id(): a freed object's id comes back
     client = boto3.client("s3")
     client.create_bucket(Bucket=name)
     client.put_object(Bucket=name, Key="in/a.txt", Body=b"Alpha text about Paris.")

@@ -2,7 +2,7 @@ import pytest
 
 from sluice.config import CorrectConfig, NerConfig
 from sluice.correct import load_speller
-from sluice.ner import annotate_documents, find_entities, load_ner
+from sluice.ner import annotate_documents, char_bounded, find_entities, load_ner
 from sluice.records import Document
 
 
@@ -88,3 +88,27 @@ def test_ner_short_text_of_undetected_language_is_corrected_as_english(nlp):
     doc = Document(id="d", source="s", format="txt", text="the goverment report", language=None)
     out = annotate_documents([doc], nlp, load_speller(), NerConfig(), CorrectConfig())[0]
     assert [c.after for c in out.corrections] == ["government"]
+
+
+def test_ner_char_bounded_keeps_order_and_both_bounds():
+    texts = ["a" * 300, "b" * 300, "c" * 500, "d" * 2000, "e" * 10, "f" * 10, "g" * 10]
+    parts = char_bounded(texts, max_count=2, max_chars=1000)
+    assert [t for part in parts for t in part] == texts
+    assert all(len(part) <= 2 for part in parts)
+    assert all(sum(map(len, part)) <= 1000 for part in parts if len(part) > 1)
+    assert ["d" * 2000] in parts  # longer than the bound: alone, not dropped
+
+
+def test_ner_entities_do_not_depend_on_the_character_bound(nlp):
+    texts = ["Reuters reported that IBM opened an office in Tokyo.",
+             "The Federal Reserve met in Washington on Tuesday.",
+             "Shell and BP traded in London."] * 5
+    whole = find_entities(texts, nlp, batch_size=64, batch_chars=1_000_000)
+    assert find_entities(texts, nlp, batch_size=64, batch_chars=60) == whole
+    assert sum(map(len, whole)) >= 30
+
+
+def test_ner_memory_zone_frees_the_strings_a_batch_adds(nlp):
+    before = len(nlp.vocab.strings)
+    find_entities([f"Zqxv{i} met Wrrk{i} in Plmq{i}." for i in range(200)], nlp)
+    assert len(nlp.vocab.strings) - before < 50

@@ -1,0 +1,31 @@
+import pytest
+from pydantic import ValidationError
+
+from sluice.config import RunParams
+from tasks.progress import JobProgress
+from tasks.shards import _job_progress
+
+
+def test_shards_job_progress_is_the_sum_of_its_shards():
+    rows = {"a": JobProgress(total=60, done=30, failed=2, batch=3, batches=6, docs_per_min=100,
+                             processed=28, skipped=2, entities=90, corrections=4, chunks=40),
+            "b": JobProgress(total=40, done=10, failed=0, batch=1, batches=4, docs_per_min=50,
+                             processed=10, entities=20, chunks=12)}
+    job = _job_progress(rows, total=100, batches=10)
+    assert (job.done, job.failed, job.batch, job.batches) == (40, 2, 4, 10)
+    assert job.docs_per_min == 150 and job.eta_s == pytest.approx(60 * 58 / 150, abs=0.1)
+    report = job.report()
+    assert (report.documents, report.processed, report.skipped) == (100, 38, 2)
+    assert (report.entities, report.corrections, report.chunks) == (110, 4, 52)
+
+
+def test_shards_before_any_shard_reports_the_job_shows_nothing_done():
+    job = _job_progress({}, total=100, batches=10)
+    assert (job.done, job.failed, job.eta_s) == (0, 0, None)
+
+
+@pytest.mark.parametrize("fields", [{"shard": 2, "shards": 2, "job": "j"},
+                                    {"shard": 0, "shards": 2}, {"shards": 0}])
+def test_shards_parameters_out_of_range_are_refused(fields):
+    with pytest.raises(ValidationError):
+        RunParams(source=".", **fields)
