@@ -16,6 +16,8 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
+from sluice.io.wal import use_wal
+
 DEFAULT_PATH = "data/outbox.db"
 BUSY_TIMEOUT_S = 30.0
 SCHEMA = """
@@ -50,7 +52,7 @@ def opened(path: str | Path | None = None) -> Iterator[sqlite3.Connection]:
     file = Path(path or default_path())
     file.parent.mkdir(parents=True, exist_ok=True)
     with closing(sqlite3.connect(file, timeout=BUSY_TIMEOUT_S)) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")
+        use_wal(conn, BUSY_TIMEOUT_S)
         conn.executescript(SCHEMA)
         with conn:
             yield conn

@@ -25,6 +25,7 @@ from sluice.io.store_schema import (
     LEDGER,
     schema,
 )
+from sluice.io.wal import use_wal
 from sluice.records import Chunk, Correction, Document, Entity, Failure, Record
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -95,7 +96,7 @@ def _make_sqlite_concurrent(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         # The timeout first: switching a new file to WAL must wait for the other processes too.
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        use_wal(cursor, SQLITE_BUSY_TIMEOUT_MS / 1000)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -189,8 +190,16 @@ def _child_row(doc_id: str, idx: int, record: Record) -> dict[str, Any]:
 
 def _chunk_row(c: Chunk) -> dict[str, Any]:
     # By hand, not model_dump: a dump copies every float of the vector, the hot path of a batch.
-    return {"doc_id": c.doc_id, "idx": c.index, "start": c.start, "end": c.end, "text": c.text,
-            "model": c.model, "dim": c.dim, "vector": c.vector}
+    return {
+        "doc_id": c.doc_id,
+        "idx": c.index,
+        "start": c.start,
+        "end": c.end,
+        "text": c.text,
+        "model": c.model,
+        "dim": c.dim,
+        "vector": c.vector,
+    }
 
 
 def _replace_failures(
@@ -209,7 +218,10 @@ def _replace_failures(
 
 
 def _write_rows(
-    conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str],
+    conn: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    keys: list[str],
     compared: list[str] | None = None,
 ) -> None:
     """Insert `rows`; a row whose key is stored already is left alone (no `compared`), or
@@ -226,8 +238,9 @@ def _write_rows(
         conn.execute(_on_conflict(stmt, table, list(rows[0]), keys, compared), rows)
 
 
-def _on_conflict(stmt: Any, table: Table, names: list[str], keys: list[str],
-                 compared: list[str] | None) -> Any:
+def _on_conflict(
+    stmt: Any, table: Table, names: list[str], keys: list[str], compared: list[str] | None
+) -> Any:
     if compared is None:
         return stmt.on_conflict_do_nothing(index_elements=keys)
     changed = or_(*(table.c[name].is_distinct_from(stmt.excluded[name]) for name in compared))
