@@ -9,10 +9,11 @@ progress is the sum of its shards' progress rows, published as its own.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from uuid import UUID
 
 from prefect import get_client, task
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
@@ -64,12 +65,13 @@ def wait_for_shards(runs: Sequence[str], job_id: str, total: int, batches: int) 
     last, bar = None, None
     while True:
         states, rows, paused = _shard_states(runs, job_id)
-        progress = _job_progress(rows, total, batches)
+        ended = {run for run, state in states.items() if state.is_final()}
+        progress = _job_progress(rows, total, batches, ended)
         # A pause lands at a task's start: a paused job with quiet shards must start one.
         if progress != last or paused:
             bar = report_progress(job_id, progress, bar)
             last = progress
-        if all(state.is_final() for state in states.values()):
+        if len(ended) == len(runs):
             break
         time.sleep(POLL_S)
     bad = {run: s for run, s in states.items() if s.type != StateType.COMPLETED}
@@ -84,15 +86,19 @@ def wait_for_shards(runs: Sequence[str], job_id: str, total: int, batches: int) 
 def _shard_states(runs: Sequence[str], job_id: str) -> tuple[dict, dict[str, JobProgress], bool]:
     """The shards' states and progress rows, and whether the job itself was paused."""
     with get_client(sync_client=True) as client:
-        states = {run: client.read_flow_run(UUID(run)).state for run in runs}
+        found = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(any_=[UUID(run) for run in runs])), limit=len(runs))
+        states = {str(run.id): run.state for run in found}
         paused = client.read_flow_run(UUID(job_id)).state_type == StateType.PAUSED
         return states, read_progress(client, runs), paused
 
 
-def _job_progress(rows: dict[str, JobProgress], total: int, batches: int) -> JobProgress:
+def _job_progress(rows: dict[str, JobProgress], total: int, batches: int,
+                  ended: Collection[str] = ()) -> JobProgress:
+    """The shards' rows summed; the rate, and so the ETA, only of the shards still running."""
     parts = list(rows.values())
     done, failed = sum(p.done for p in parts), sum(p.failed for p in parts)
-    rate = sum(p.docs_per_min for p in parts)
+    rate = sum(p.docs_per_min for run, p in rows.items() if run not in ended)
     left = total - done - failed
     return JobProgress(
         total=total, done=done, failed=failed, batch=sum(p.batch for p in parts),

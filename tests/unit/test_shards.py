@@ -19,6 +19,13 @@ def test_shards_job_progress_is_the_sum_of_its_shards():
     assert (report.entities, report.corrections, report.chunks) == (110, 4, 52)
 
 
+def test_shards_eta_counts_only_the_rate_of_shards_still_running():
+    rows = {"a": JobProgress(total=50, done=50, batch=5, batches=5, docs_per_min=300),
+            "b": JobProgress(total=50, done=20, batch=2, batches=5, docs_per_min=100)}
+    job = _job_progress(rows, total=100, batches=10, ended={"a"})
+    assert job.docs_per_min == 100 and job.eta_s == pytest.approx(60 * 30 / 100, abs=0.1)
+
+
 def test_shards_before_any_shard_reports_the_job_shows_nothing_done():
     job = _job_progress({}, total=100, batches=10)
     assert (job.done, job.failed, job.eta_s) == (0, 0, None)
