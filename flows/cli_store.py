@@ -22,7 +22,15 @@ def add_store_commands(sub: Any) -> None:
     search.add_argument("--store", default=DEFAULT_STORE)
     search.add_argument("--top", type=int, default=5)
     search.add_argument("--config", help="YAML config file: its embed section picks the model")
+    search.add_argument("--exact", action="store_true",
+                        help="with pgvector: compare with every chunk instead of using the index")
     search.set_defaults(handler=cmd_search)
+
+    index = sub.add_parser("vector-index", help="drop or build a pgvector store's HNSW indexes")
+    index.add_argument("action", choices=["build", "drop"],
+                       help="drop before a bulk load, build after it")
+    index.add_argument("--store", default=DEFAULT_STORE)
+    index.set_defaults(handler=cmd_vector_index)
 
     events = sub.add_parser("events", help="print the job events of the Redis stream")
     events.add_argument("--follow", action="store_true", help="keep printing new events")
@@ -55,12 +63,25 @@ def cmd_search(args: argparse.Namespace) -> int:
     cfg = load_config(args.config).embed
     embedder = load_embedder(cfg.model, cfg.dim)  # the model the chunks were embedded with
     query = embedder.embed([args.query])[0].tolist()
-    hits = search_chunks(open_store(args.store), query, embedder.name, args.top)
+    hits = search_chunks(open_store(args.store), query, embedder.name, args.top, args.exact)
     for rank, hit in enumerate(hits, start=1):
         snippet = " ".join(hit.text.split())[:160]
         print(f"{rank}. {hit.score:.3f}  {hit.source}  [chunk {hit.index}]\n   {snippet}")
     if not hits:
         print(f"no chunks embedded with {embedder.name} in {args.store}")
+    return 0
+
+
+def cmd_vector_index(args: argparse.Namespace) -> int:
+    from sluice.io.search import build_vector_indexes, drop_vector_indexes
+    from sluice.io.store import open_store
+
+    act = build_vector_indexes if args.action == "build" else drop_vector_indexes
+    names = act(open_store(args.store))
+    if not names:
+        print(f"{args.store}: chunk vectors are not pgvector columns; no index to {args.action}")
+        return 1
+    print(f"{args.action}: {', '.join(names)}")
     return 0
 
 

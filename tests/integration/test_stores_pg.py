@@ -37,7 +37,7 @@ def test_stores_migration_head_matches_the_scripts() -> None:
 def test_stores_copy_writer_round_trips_awkward_text(pg_url: str) -> None:
     engine = store.open_store(pg_url)
     docs = [doc("a", "in/a.txt"), doc("b", "in/b.txt", "plain")]
-    chunks = [chunk("a", 0, (0.5, -1.25, 3.0e-8)), chunk("a", 1, (1.0, 0.0, 0.0))]
+    chunks = [chunk("a", 0, (0.5, -1.25, 2.0**-25)), chunk("a", 1, (1.0, 0.0, 0.0))]
     store.write_batch(engine, "job", docs, chunks, [])
     assert store.read_documents(engine) == docs
     assert store.read_chunks(engine, "a") == chunks  # these floats are exact in float4
