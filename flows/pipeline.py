@@ -35,8 +35,9 @@ from tasks.shards import start_shards, wait_for_shards
 from tasks.store import skip_unchanged, store_batch
 
 
-def cancel_child_runs(_flow: object, flow_run: object, _state: object) -> None:
-    """Prefect does not cancel the NER deployment runs (ner.mode=pool) of a cancelled job."""
+def cancel_child_runs(flow: object, flow_run: object, state: object) -> None:
+    """Prefect does not cancel the NER deployment runs (ner.mode=pool) or the shards of a
+    cancelled job. Named as Prefect's runner calls it: flow=, flow_run=, state=."""
     from flows.jobs import cancel_children
 
     try:

@@ -70,7 +70,9 @@ def _final(kind: str) -> Any:
     """A flow state hook emitting `kind`; it waits a while for targets that are down, as
     after the job's end no later emit would carry its events."""
 
-    def hook(_flow: Any, flow_run: Any, state: Any) -> None:
+    # These names, not others: Prefect's runner calls cancellation and crash hooks with
+    # keywords (flow=, flow_run=, state=); any other name raises TypeError there.
+    def hook(flow: Any, flow_run: Any, state: Any) -> None:
         data = {"state": state.name, "message": state.message}
         job = (flow_run.parameters or {}).get("params", {}).get("job")
         if job:  # a shard's run: its end is news about its job, not the job's end

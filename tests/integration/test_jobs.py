@@ -221,6 +221,37 @@ def test_cancelled_sharded_job_cancels_its_shards(jobs_api, tmp_path):
     assert len(job.check_consistent()) < job.docs
 
 
+def test_job_cancelled_through_the_rest_api_runs_its_hooks(jobs_api, tmp_path):
+    """What the UI's Cancel does: the job's state set to Cancelling over REST. The worker's
+    runner then calls the flow's on_cancellation hooks with keywords (flow=, flow_run=,
+    state=): the shards are cancelled, the job.cancelled event is sent, and no hook error is
+    logged."""
+    env, job = jobs_api.env, Job(tmp_path, 200)
+    done = sluice(env, "submit", *job.args(10), "--shards", "2")
+    assert done.returncode == 0, done.stderr
+    job.id = done.stdout.split()[0]
+    wait_for(job.ledger, lambda n: n >= 30, "first batches committed", every_s=0.3)
+    answer = _post_retrying(f"{jobs_api.api}/flow_runs/{job.id}/set_state",
+                            {"state": {"type": "CANCELLING"}, "force": True})
+    assert answer.status_code in (200, 201), answer.text
+    wait_for(job.state, lambda s: s == "Cancelled", "the job cancelled")
+    wait_for(lambda: sorted(r["state_type"] for r in shard_runs(jobs_api.api, job.id)),
+             lambda s: s == ["CANCELLED", "CANCELLED"], "both shards cancelled")
+    wait_for(lambda: _events(jobs_api.api, "sluice.job.cancelled", f"sluice.job.{job.id}"),
+             lambda found: len(found) == 1, "the job.cancelled event")
+    logs = httpx.post(f"{jobs_api.api}/logs/filter", timeout=30,
+                      json={"logs": {"flow_run_id": {"any_": [job.id]}}}).json()
+    hook_errors = [log["message"] for log in logs if "while running hook" in log["message"]]
+    assert hook_errors == []
+    assert len(job.check_consistent()) < job.docs
+
+
+def _events(api: str, name: str, resource: str) -> list[dict]:
+    found = httpx.post(f"{api}/events/filter", timeout=30, json={
+        "filter": {"event": {"name": [name]}, "resource": {"id": [resource]}}, "limit": 50})
+    return found.json()["events"] if found.status_code == 200 else []
+
+
 def _closed_port() -> int:
     from tests.integration.conftest import free_port
 
