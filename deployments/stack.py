@@ -12,6 +12,7 @@ PostgreSQL for the server: set PREFECT_API_DATABASE_CONNECTION_URL before starti
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -100,12 +101,65 @@ def size_ner_limit(env: Mapping[str, str], slots: int) -> None:
 def deploy(env: Mapping[str, str]) -> None:
     """`prefect deploy` each deployment of prefect.yaml, judged by the server, not the exit code:
     with fastapi 0.154, Prefect 3.8.8's deploy fails *after* creating a deployment (it sends
-    limit=null to /workers/filter, answered 422), and `--all` would stop at the first one."""
+    limit=null to /workers/filter, answered 422), and `--all` would stop at the first one.
+
+    A redeploy keeps each schedule switched on or off as the user left it (prefect.yaml ships
+    them off), and the path parameters become absolute under this checkout, which is where the
+    worker runs them and what a user of the UI's run form needs to see."""
     for flow, name in deployment_names():
-        done = prefect(env, "--no-prompt", "deploy", "--name", name, check=False)
         url = f"{env['PREFECT_API_URL']}/deployments/name/{flow}/{name}"
-        if httpx.get(url, timeout=30).status_code != 200:
+        before = httpx.get(url, timeout=30)
+        flags = schedule_flags(before.json()) if before.status_code == 200 else {}
+        done = prefect(env, "--no-prompt", "deploy", "--name", name, check=False)
+        after = httpx.get(url, timeout=30)
+        if after.status_code != 200:
             raise RuntimeError(f"prefect deploy --name {name} failed:\n{done.stdout}{done.stderr}")
+        restore_schedule_flags(env["PREFECT_API_URL"], after.json(), flags)
+        make_paths_absolute(env["PREFECT_API_URL"], after.json())
+
+
+def _schedule_key(schedule: Mapping) -> str:
+    # Schedules get new ids on every deploy: they are matched by what they say.
+    return json.dumps(schedule["schedule"], sort_keys=True)
+
+
+def schedule_flags(deployment: Mapping) -> dict[str, bool]:
+    return {_schedule_key(s): bool(s["active"]) for s in deployment.get("schedules") or []}
+
+
+def restore_schedule_flags(api: str, deployment: Mapping, flags: Mapping[str, bool]) -> None:
+    for schedule in deployment.get("schedules") or []:
+        wanted = flags.get(_schedule_key(schedule))
+        if wanted is not None and wanted != schedule["active"]:
+            answer = httpx.patch(f"{api}/deployments/{deployment['id']}/schedules/"
+                                 f"{schedule['id']}", json={"active": wanted}, timeout=30)
+            answer.raise_for_status()
+
+
+PATH_PARAMETERS = ("source", "out")
+
+
+def make_paths_absolute(api: str, deployment: Mapping) -> None:
+    """Relative `source`/`out` (and a sqlite store's file) of the deployment's default
+    parameters resolved under the checkout; a local source folder is created if missing,
+    so that the first scheduled run finds it (empty) instead of failing."""
+    params = dict((deployment.get("parameters") or {}).get("params") or {})
+    if not params:
+        return
+    for key in PATH_PARAMETERS:
+        value = params.get(key)
+        if value and "://" not in value and not Path(value).is_absolute():
+            params[key] = str(REPO / value)
+    store = params.get("store", "")
+    if store.startswith("sqlite:///") and not store.startswith("sqlite:////"):
+        params["store"] = f"sqlite:///{REPO / store.removeprefix('sqlite:///')}"
+    if "source" in params and "://" not in params["source"]:
+        Path(params["source"]).mkdir(parents=True, exist_ok=True)
+    if params != deployment["parameters"]["params"]:
+        answer = httpx.patch(f"{api}/deployments/{deployment['id']}",
+                             json={"parameters": {**deployment["parameters"], "params": params}},
+                             timeout=30)
+        answer.raise_for_status()
 
 
 FLOWS = {"flows/pipeline.py:pipeline": FLOW, "flows/ner_pool.py:ner_on_pool": "sluice-ner"}
