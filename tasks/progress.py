@@ -20,6 +20,7 @@ from prefect.artifacts import (
 )
 from prefect.client.orchestration import SyncPrefectClient
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 
 from sluice.io import store
 from sluice.records import BatchReport, Failure
@@ -74,8 +75,15 @@ def measure(totals: BatchReport, total: int, batch: int, batches: int, elapsed_s
 
 @task(name="job_done_ids", **STAGE, **IO_RETRIES)
 def job_done_ids(url: str, job_id: str) -> set[str]:
-    """Documents this job stored in an earlier attempt (before a pause, cancel or crash)."""
-    return store.done_ids(engine_for(url), job_id)
+    """Documents this job stored in an earlier attempt (before a pause, cancel or crash).
+    With the store down, none: the job goes on, on the JSONL sink, its store writes parked in
+    the outbox; redoing a stored document then costs time, never a duplicate (upserts)."""
+    try:
+        return store.done_ids(engine_for(url), job_id)
+    except OperationalError as exc:
+        get_run_logger().warning("store unreachable at the start, the job goes on without it "
+                                 "(batches wait in the outbox for `sluice replay`): %s", exc.orig)
+        return set()
 
 
 @task(name="report_progress", **STAGE)

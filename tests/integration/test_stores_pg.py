@@ -132,6 +132,34 @@ def test_stores_pg_down_midrun_then_replay(private_pg, prefect_harness, tmp_path
     assert "replayed 0 batch" in capsys.readouterr().out
 
 
+def test_stores_pg_down_at_start_job_goes_on_then_replay(private_pg, prefect_harness,
+                                                         tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store is down before the job starts: the job still runs to the end on JSONL, every
+    store batch waits in the outbox, and `sluice replay` stores each exactly once."""
+    from flows.cli import main
+    from flows.pipeline import pipeline
+    from sluice.config import RunParams
+
+    monkeypatch.setenv("SLUICE_OUTBOX", str(tmp_path / "outbox.db"))
+    monkeypatch.setenv("SLUICE_SINK_RETRY_DELAYS", "0.1")
+    private_pg.stop()
+    try:
+        summary = pipeline(RunParams(source=str(SAMPLES / "txt"), store=private_pg.url,
+                                     out=str(tmp_path / "out"), overrides={"batch_size": 3}))
+    finally:
+        private_pg.start()
+    processed = summary.totals.processed
+    assert processed >= 4 and len(jsonl.read_documents(tmp_path / "out")) == processed
+    with outbox.opened() as conn:
+        parked = outbox.parked_writes(conn, summary.job_id)
+    assert len(parked) >= 2  # every batch of the job, none stored
+    assert main(["replay", summary.job_id]) == 0
+    engine = store.open_store(private_pg.url)
+    assert store.counts(engine)["documents"] == processed
+    assert store.done_ids(engine, summary.job_id) == {d.id for d in store.read_documents(engine)}
+
+
 def _stop_after_first_batch(engine: sa.Engine, server) -> None:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and store.counts(engine)["documents"] == 0:
