@@ -82,16 +82,10 @@ def fresh_schema() -> Iterator[str]:
 
 
 def time_writer(url: str, docs: list[Document], chunks: list[Chunk]) -> float:
-    engine = store.open_store(url)
-    per_doc = WRITER_BATCH // CHUNKS_PER_DOC
-    started = time.perf_counter()
-    for i in range(0, len(docs), per_doc):
-        store.write_batch(engine, "bench", docs[i:i + per_doc],
-                          chunks[i * CHUNKS_PER_DOC:(i + per_doc) * CHUNKS_PER_DOC], [])
-    elapsed = time.perf_counter() - started
+    engine, rate = write_all(url, docs, chunks)
     assert store.counts(engine)["chunks"] == len(chunks)
     engine.dispose()
-    return elapsed
+    return len(chunks) / rate
 
 
 def time_executemany(url: str, docs: list[Document], chunks: list[Chunk]) -> float:
@@ -191,6 +185,7 @@ def search_corpus(rows: int, queries: int) -> tuple[list[Document], list[Chunk],
 
 
 def write_all(url: str, docs: list[Document], chunks: list[Chunk]) -> tuple[sa.Engine, float]:
+    """The store at `url` after writing every chunk a default batch at a time, and rows/s."""
     engine = store.open_store(url)
     per_doc = WRITER_BATCH // CHUNKS_PER_DOC
     started = time.perf_counter()
