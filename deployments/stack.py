@@ -37,6 +37,12 @@ SHARD_QUEUE = "shards"
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 T = TypeVar("T")
 WORKER_POLL_S = "2"  # Prefect's default, 10 s, would add up to 10 s to every start and resume
+HEARTBEAT_S = "30"  # a flow-run process says it is alive this often (Prefect's minimum)
+CRASH_AFTER_S = 90  # three heartbeats missed: its process, or its machine, is gone
+CRASH_DETECTOR = "sluice: crashed when heartbeats stop"
+# The events that may follow a heartbeat: another one, or the run leaving Running on its own.
+ALIVE_OR_ENDED = ["prefect.flow-run.heartbeat", *(f"prefect.flow-run.{state}" for state in (
+    "Completed", "Failed", "Cancelled", "Cancelling", "Crashed", "Suspended", "Paused"))]
 
 
 def free_port() -> int:
@@ -59,6 +65,7 @@ def stack_env(port: int, home: Path, ui: bool = True,
         "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100",
         "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_READ_BATCH_SIZE": "100",
         "PREFECT_WORKER_QUERY_SECONDS": WORKER_POLL_S,
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": HEARTBEAT_S,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
     })  # fmt: skip
     return env
@@ -89,6 +96,36 @@ def create_pool(env: Mapping[str, str]) -> None:
                 "--base-job-template", str(template), "--overwrite")
     # Where a sharded job's shard runs wait for workers (RunParams.shard_queue).
     prefect(env, "work-queue", "create", SHARD_QUEUE, "--pool", POOL, check=False)
+
+
+def install_crash_detector(api: str, within_s: int = CRASH_AFTER_S) -> dict:
+    """Prefect's own dead-run detection: an automation that marks a flow run Crashed when no
+    heartbeat and no end of its run follows its last heartbeat within `within_s`. A worker
+    killed with its flow-run process (a lost machine) otherwise leaves the run Running for
+    ever; Crashed, `sluice resume` re-runs it. Replaces an older one of the same name."""
+    found = httpx.post(f"{api}/automations/filter", timeout=30,
+                       json={"automations": {"name": {"any_": [CRASH_DETECTOR]}}})
+    found.raise_for_status()
+    for old in found.json():
+        httpx.delete(f"{api}/automations/{old['id']}", timeout=30).raise_for_status()
+    body = {
+        "name": CRASH_DETECTOR,
+        "description": f"No heartbeat for {within_s} s: the run's process or machine is gone. "
+                       "Installed by deployments/stack.py; `sluice resume JOB` re-runs it.",
+        "enabled": True,
+        "trigger": {
+            "type": "event", "posture": "Proactive",
+            "match": {"prefect.resource.id": "prefect.flow-run.*"},
+            "after": ["prefect.flow-run.heartbeat"], "expect": ALIVE_OR_ENDED,
+            "for_each": ["prefect.resource.id"], "threshold": 1, "within": within_s,
+        },
+        "actions": [{"type": "change-flow-run-state", "state": "CRASHED",
+                     "message": f"no heartbeat for {within_s} s: its process or machine is "
+                                "gone (sluice resume JOB re-runs it)"}],
+    }  # fmt: skip
+    created = httpx.post(f"{api}/automations/", json=body, timeout=30)
+    created.raise_for_status()
+    return created.json()
 
 
 def size_ner_limit(env: Mapping[str, str], slots: int) -> None:
@@ -242,6 +279,7 @@ def up(port: int, home: Path, ner_slots: int, ui: bool = True) -> tuple[subproce
         wait_healthy(env["PREFECT_API_URL"])
         create_pool(env)
         size_ner_limit(env, ner_slots)
+        install_crash_detector(env["PREFECT_API_URL"])
         deploy(env)
         return server, start_worker(env, home / "worker.log")
     except BaseException:

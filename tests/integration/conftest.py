@@ -238,6 +238,7 @@ def job_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobStack]:
         stack.wait_healthy(jobs.api)
         stack.create_pool(env)
         stack.size_ner_limit(env, 2)
+        stack.install_crash_detector(env["PREFECT_API_URL"])
         stack.deploy(env)
         jobs.start_worker()
         yield jobs

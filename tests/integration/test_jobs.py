@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from deployments import stack
 from deployments.stack import flow_run_pids, wait_for
 from flows import jobs
 from scripts.make_corpus import write_corpus
@@ -134,7 +135,9 @@ def test_pause_frees_the_worker_and_resume_finishes_exactly_once(jobs_api, tmp_p
     at_request = stop_mid_run(env, job, "pause", "Suspended")
     landed = job.ledger()
     assert landed - at_request <= 10, "pause took longer than one batch"  # batch_size 10
-    deadline = time.monotonic() + 5  # no batch commits while paused
+    # No batch commits while paused, and a paused run, which sends no heartbeats, is not taken
+    # for a dead one by the stack's crash detector (it waits CRASH_AFTER_S for a heartbeat).
+    deadline = time.monotonic() + stack.CRASH_AFTER_S + 20
     while time.monotonic() < deadline:
         assert job.ledger() == landed and job.state() == "Suspended"
         time.sleep(0.5)
@@ -173,6 +176,32 @@ def test_job_whose_worker_was_killed_is_rerun_exactly_once(jobs_api, tmp_path):
     rerun = sluice(env, "resume", "--force", job.id)
     assert rerun.returncode == 0, rerun.stderr
     wait_for(job.state, lambda s: s == "Completed", "re-run job completing")
+    job.check_exactly_once()
+
+
+def test_dead_worker_run_is_marked_crashed_then_resumed_exactly_once(jobs_api, tmp_path):
+    """The machine is lost (worker and flow-run process killed together): the stack's
+    automation marks the run Crashed once its heartbeats stop, and a plain `sluice resume`
+    (no --force) re-runs it exactly once."""
+    env, job = jobs_api.env, Job(tmp_path, 200)
+    submit(env, job)
+    wait_for(job.ledger, lambda n: n >= 30, "first batches committed", every_s=0.3)
+    worker = jobs_api.worker
+    for pid in [worker.pid, *flow_run_pids(job.id)]:
+        os.kill(pid, signal.SIGKILL)
+    killed = time.monotonic()
+    worker.wait(30)
+    wait_for(job.state, lambda s: s == "Crashed", "the automation marking the run Crashed",
+             timeout_s=stack.CRASH_AFTER_S + 150, every_s=1)
+    detected_s = time.monotonic() - killed
+    print(f"dead run marked Crashed {detected_s:.0f} s after the kill")
+    assert detected_s >= stack.CRASH_AFTER_S - int(stack.HEARTBEAT_S)  # not before it was due
+    assert "no heartbeat" in (jobs.status(job.id).message or "")
+
+    jobs_api.start_worker()
+    rerun = sluice(env, "resume", job.id)
+    assert rerun.returncode == 0, rerun.stderr
+    wait_for(job.state, lambda s: s == "Completed", "resumed job completing")
     job.check_exactly_once()
 
 
