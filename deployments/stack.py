@@ -299,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     api = f"http://127.0.0.1:{args.port}/api"
     print(f"Sluice stack up. UI: http://127.0.0.1:{args.port}   logs: {args.home}/*.log\n"
           f"In another shell:  export PREFECT_API_URL={api}\n"
-          f"                   python -m flows.cli submit samples --wait")
+          f"                   {Path(sys.executable).with_name('sluice')} submit "
+          f"{REPO / 'samples'} --wait")
     try:
         while server.poll() is None and worker.poll() is None:
             time.sleep(1)
