@@ -60,12 +60,12 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    print(f"{'job':36}  {'state':12}  {'done':>13}  {'failed':>6}  name")
+    print(f"{'job':36}  {'state':12}  {'done':>13}  {'failed':>6}  {'name':24}  source")
     for view in jobs.list_jobs(args.limit):
         p = view.progress
         done = f"{p.done}/{p.total}" if p else "-"
         print(f"{view.id!s:36}  {view.state:12}  {done:>13}  {p.failed if p else '-':>6}  "
-              f"{view.name}")
+              f"{view.name:24}  {view.source or '-'}")
     return 0
 
 

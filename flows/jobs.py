@@ -44,6 +44,7 @@ class JobView(BaseModel):
     state: str
     state_type: StateType
     message: str | None = None
+    source: str | None = None  # what the job reads: its `source` parameter
     progress: JobProgress | None = None
     last_error: str | None = None
 
@@ -217,7 +218,10 @@ def _last_error(client: SyncPrefectClient, run_id: UUID) -> str | None:
 
 
 def _view(run: FlowRun, progress: JobProgress | None) -> JobView:
+    params = (run.parameters or {}).get("params") or {}
     return JobView(id=run.id, name=run.name, state=run.state_name or "?",
                    state_type=run.state_type or StateType.PENDING,
-                   message=run.state.message if run.state else None, progress=progress)
+                   message=run.state.message if run.state else None,
+                   source=params.get("source") if isinstance(params, dict) else None,
+                   progress=progress)
 

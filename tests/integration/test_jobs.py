@@ -109,6 +109,9 @@ def test_jobs_submitted_by_cli_and_rest_api_run_at_once_exactly_once(jobs_api, t
         job.check_exactly_once()
     listed = sluice(env, "jobs")
     assert by_cli.id in listed.stdout and by_api.id in listed.stdout
+    rows = {line.split()[0]: line for line in listed.stdout.splitlines()[1:]}
+    assert rows[by_cli.id].endswith(str(by_cli.source))  # what each job reads
+    assert rows[by_api.id].endswith(str(by_api.source))
     with httpx.Client(base_url=jobs_api.api) as api:
         runs = [api.get(f"/flow_runs/{job.id}").json() for job in (by_cli, by_api)]
     starts, ends = [r["start_time"] for r in runs], [r["end_time"] for r in runs]
