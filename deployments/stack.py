@@ -178,7 +178,7 @@ PATH_PARAMETERS = ("source", "out")
 
 def make_paths_absolute(api: str, deployment: Mapping) -> None:
     """Relative `source`/`out` (and a sqlite store's file) of the deployment's default
-    parameters resolved under the checkout; a local source folder is created if missing,
+    parameters resolved under the checkout; a missing local source folder is created,
     so that the first scheduled run finds it (empty) instead of failing."""
     params = dict((deployment.get("parameters") or {}).get("params") or {})
     if not params:
@@ -190,8 +190,9 @@ def make_paths_absolute(api: str, deployment: Mapping) -> None:
     store = params.get("store", "")
     if store.startswith("sqlite:///") and not store.startswith("sqlite:////"):
         params["store"] = f"sqlite:///{REPO / store.removeprefix('sqlite:///')}"
-    if "source" in params and "://" not in params["source"]:
-        Path(params["source"]).mkdir(parents=True, exist_ok=True)
+    inbox = Path(params.get("source", "s3://"))
+    if "://" not in str(inbox) and not inbox.exists() and not inbox.suffix:  # a folder, not a file
+        inbox.mkdir(parents=True)
     if params != deployment["parameters"]["params"]:
         answer = httpx.patch(f"{api}/deployments/{deployment['id']}",
                              json={"parameters": {**deployment["parameters"], "params": params}},

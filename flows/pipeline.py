@@ -30,7 +30,7 @@ from tasks.ingest import discover_sources, ingest_batch
 from tasks.limits import ensure_limit
 from tasks.ner import ner_stages
 from tasks.parse import parse_batch
-from tasks.progress import job_done_ids, log_failures, measure, report_progress
+from tasks.progress import done_before, log_failures, measure, report_progress
 from tasks.shards import start_shards, wait_for_shards
 from tasks.store import skip_unchanged, store_batch
 
@@ -58,7 +58,7 @@ def pipeline(params: RunParams) -> RunSummary:
     refs = discover_sources(params.source)
     batches = _batches(refs, cfg.batch_size)
     # A resumed or re-run job (same flow run id) skips what it stored before: the store's ledger.
-    done = job_done_ids(params.store, job_id)
+    done = done_before(params.store, job_id)
     if params.shard is None:
         emit_job_event("job.resumed" if done else "job.started", job_id, {"source": params.source})
     if params.shards > 1 and params.shard is None:

@@ -75,15 +75,21 @@ def measure(totals: BatchReport, total: int, batch: int, batches: int, elapsed_s
 
 @task(name="job_done_ids", **STAGE, **IO_RETRIES)
 def job_done_ids(url: str, job_id: str) -> set[str]:
-    """Documents this job stored in an earlier attempt (before a pause, cancel or crash).
-    With the store down, none: the job goes on, on the JSONL sink, its store writes parked in
-    the outbox; redoing a stored document then costs time, never a duplicate (upserts)."""
-    try:
-        return store.done_ids(engine_for(url), job_id)
-    except OperationalError as exc:
-        get_run_logger().warning("store unreachable at the start, the job goes on without it "
-                                 "(batches wait in the outbox for `sluice replay`): %s", exc.orig)
-        return set()
+    """Documents this job stored in an earlier attempt (before a pause, cancel or crash)."""
+    return store.done_ids(engine_for(url), job_id)
+
+
+def done_before(url: str, job_id: str) -> set[str]:
+    """`job_done_ids`, with its retries for a passing fault. A store still down after them
+    leaves none done: the job goes on, on the JSONL sink, its store writes parked in the
+    outbox; redoing a stored document then costs time, never a duplicate (upserts)."""
+    state = job_done_ids(url, job_id, return_state=True)
+    outcome = state.result(raise_on_failure=False)
+    if not isinstance(outcome, OperationalError):
+        return state.result()  # the ids, or any other error raised as it was
+    get_run_logger().warning("store unreachable at the start, the job goes on without it "
+                             "(batches wait in the outbox for `sluice replay`): %s", outcome.orig)
+    return set()
 
 
 @task(name="report_progress", **STAGE)

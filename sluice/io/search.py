@@ -57,8 +57,9 @@ def create_vector_index(conn: Connection, dim: int) -> None:
 
 
 def drop_vector_indexes(engine: Engine) -> list[str]:
-    """Drop the HNSW indexes (before a bulk load: each indexed row costs about 20 times a plain
-    write, and one build afterwards costs about a fifth of that); the names dropped."""
+    """Drop the HNSW indexes before a bulk load, to build them once after it: each row written
+    under the index costs about 20 plain writes, and drop, load and build ran 4.2 times faster
+    than loading under the index (bench/stores.py, 100k chunks); the names dropped."""
     with engine.begin() as conn:
         if not has_pgvector(conn):
             return []

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from sluice.charset import decode_bytes
 from sluice.embed import load_embedder
 from sluice.io import migrate, pg_copy, store
 from sluice.io.search import (
@@ -33,9 +34,7 @@ def sample_sentences() -> list[str]:
     """Real sentences: those of the sample corpus's plain-text and Markdown files."""
     found: list[str] = []
     for path in sorted([*SAMPLES.glob("txt/*.txt"), *SAMPLES.glob("md/*.md")]):
-        raw = path.read_bytes()
-        text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode(
-            "utf-8", errors="replace")
+        text, _ = decode_bytes(path.read_bytes())  # as Sluice reads them (one is UTF-16)
         found += [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if len(s) > 40]
     return list(dict.fromkeys(found))  # no sentence twice: ties would make the ranks arbitrary
 
