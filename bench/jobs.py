@@ -13,6 +13,7 @@ resumes it, and cancels it later. Times:
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -75,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="sluice-bench-jobs-") as tmp:
         root = Path(tmp)
         port = stack.free_port()
-        server, worker = stack.up(port, root / "prefect", ner_slots=2, ui=False)
+        # The bench's corpora live under its temporary folder: the jobs' roots (sluice.confine).
+        os.environ.update(stack.roots_env([root], [root]))
+        server, worker = stack.up(port, root / "prefect", ner_slots=2, ui=False, auth=False)
         try:
             with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{port}/api"}):
                 runs = [measure_once(root / f"run{i}", args.docs, args.batch_size)

@@ -98,6 +98,7 @@ def main() -> None:
         corpus = home / "reuters.jsonl"
         write_corpus(corpus, args.docs)
         env = stack.stack_env(stack.free_port(), home, ui=False)
+        env.update(stack.roots_env([home], [home]))  # the jobs read and write under home
         server = stack.start_server(env, home / "server.log")
         procs = [server]
         try:

@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from prefect.blocks.core import Block
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
+from sluice import redact
 from sluice.config import CleanConfig
 from sluice.io.event_sinks import DEFAULT_STREAM, RedisTarget, WebhookTarget
+
+
+def _without_password(url: str) -> str:
+    """A block's `url` is kept in plain text (only SecretStr fields are encrypted and masked)."""
+    if redact.url_password(url):
+        raise ValueError("the URL holds a password: give it in the `password` field, which the "
+                         "server keeps encrypted")
+    return url
 
 
 class SluiceStore(Block):
@@ -22,6 +31,8 @@ class SluiceStore(Block):
     _block_type_slug = "sluice-store"
     url: str = Field("sqlite:///data/sluice.db", description="sqlite:/// or postgresql:// URL")
     password: SecretStr | None = Field(None, description="database password, if any")
+
+    _no_password_in_url = field_validator("url")(lambda url: _without_password(url))
 
     def connection_url(self) -> str:
         url = sa.make_url(self.url)
@@ -37,6 +48,8 @@ class SluiceRedis(Block):
     _block_type_slug = "sluice-redis"
     url: str = Field("redis://127.0.0.1:6379/0", description="redis:// URL without password")
     password: SecretStr | None = None
+
+    _no_password_in_url = field_validator("url")(lambda url: _without_password(url))
     stream: str = DEFAULT_STREAM
 
     def target(self) -> RedisTarget:

@@ -2,11 +2,17 @@
 
     python -m deployments.stack              # server on 127.0.0.1:4200, PREFECT_HOME=.prefect
     python -m deployments.stack --port 4300 --home /tmp/prefect --ner-slots 4
+    python -m deployments.stack --host 0.0.0.0   # reachable from other machines
 
 It starts `prefect server start` on loopback, creates the `sluice-cpu` process pool from
 deployments/sluice-cpu.json and the `sluice-ner` concurrency limit, deploys everything in
 prefect.yaml, and starts one process worker. The tests and bench/jobs.py use the same functions.
 PostgreSQL for the server: set PREFECT_API_DATABASE_CONNECTION_URL before starting.
+
+The server asks for Prefect's basic auth and a CSRF token: the stack generates the secret once
+(HOME/api-auth, mode 0600) and gives it to its worker; `sluice` commands need it in
+PREFECT_API_AUTH_STRING. Jobs read only under SLUICE_SOURCE_ROOTS (default data/ and samples/
+of this checkout) and write SQLite stores and JSONL only under SLUICE_OUTPUT_ROOTS (data/).
 """
 
 from __future__ import annotations
@@ -14,12 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -51,14 +58,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+AUTH_FILE = "api-auth"  # under the stack's home: user:password for Prefect's basic auth
+THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def stack_env(port: int, home: Path, ui: bool = True,
-              base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of every process of a stack whose server listens on 127.0.0.1:`port`."""
+              base: Mapping[str, str] | None = None, host: str = "127.0.0.1") -> dict[str, str]:
+    """The environment of every process of a stack whose server listens on `host`:`port`
+    (loopback unless told otherwise); no auth and no path roots: see auth_env, roots_env."""
     env = dict(os.environ if base is None else base)
+    client_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     env.update({
         "PREFECT_HOME": str(home),
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_API_URL": f"http://{client_host}:{port}/api",
+        "PREFECT_SERVER_API_HOST": host,
         "PREFECT_SERVER_API_PORT": str(port),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_UI_ENABLED": "true" if ui else "false",
@@ -71,9 +85,57 @@ def stack_env(port: int, home: Path, ui: bool = True,
     return env
 
 
+def auth_secret(home: Path) -> str:
+    """The stack's `user:password` for Prefect's basic auth: generated once, then read from
+    HOME/api-auth, a file only its owner can read."""
+    path = home / AUTH_FILE
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(f"sluice:{secrets.token_urlsafe(32)}\n")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def auth_env(secret: str) -> dict[str, str]:
+    """Basic auth and CSRF protection on: the server asks, the clients (Prefect's and the
+    `sluice` commands, which use Prefect's client) answer."""
+    return {"PREFECT_SERVER_API_AUTH_STRING": secret, "PREFECT_API_AUTH_STRING": secret,
+            "PREFECT_SERVER_CSRF_PROTECTION_ENABLED": "true",
+            "PREFECT_CLIENT_CSRF_SUPPORT_ENABLED": "true"}
+
+
+def roots_env(source: Sequence[Path], output: Sequence[Path]) -> dict[str, str]:
+    """Where the stack's jobs may read and write (sluice.confine)."""
+    return {"SLUICE_SOURCE_ROOTS": os.pathsep.join(str(p) for p in source),
+            "SLUICE_OUTPUT_ROOTS": os.pathsep.join(str(p) for p in output)}
+
+
+def default_roots() -> dict[str, str]:
+    return roots_env([REPO / "data", REPO / "samples"], [REPO / "data"])
+
+
+def api_client(env: Mapping[str, str] | str) -> httpx.Client:
+    """An HTTP client of the stack's API, with its basic auth and, where the server wants one,
+    a CSRF token (what Prefect's own client does)."""
+    env = {"PREFECT_API_URL": env} if isinstance(env, str) else env
+    secret = env.get("PREFECT_API_AUTH_STRING")
+    auth = tuple(secret.split(":", 1)) if secret else None
+    name = f"sluice-stack-{secrets.token_hex(8)}"
+    token = httpx.get(f"{env['PREFECT_API_URL']}/csrf-token", params={"client": name}, auth=auth,
+                      timeout=30)
+    headers = {}
+    if token.status_code == 200:  # 422: CSRF protection is off
+        headers = {"Prefect-Csrf-Token": token.json()["token"], "Prefect-Csrf-Client": name}
+    return httpx.Client(base_url=env["PREFECT_API_URL"] + "/", auth=auth, headers=headers,
+                        timeout=30)
+
+
 def start_server(env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
-    port = env["PREFECT_SERVER_API_PORT"]
-    return _spawn([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", port], env, log)
+    port, host = env["PREFECT_SERVER_API_PORT"], env.get("PREFECT_SERVER_API_HOST", "127.0.0.1")
+    if host not in LOOPBACK and not env.get("PREFECT_SERVER_API_AUTH_STRING"):
+        raise ValueError(f"refusing to bind the server to {host} without authentication")
+    return _spawn([PREFECT, "server", "start", "--host", host, "--port", port], env, log)
 
 
 def wait_healthy(api_url: str, timeout_s: float = 180) -> None:
@@ -98,16 +160,22 @@ def create_pool(env: Mapping[str, str]) -> None:
     prefect(env, "work-queue", "create", SHARD_QUEUE, "--pool", POOL, check=False)
 
 
-def install_crash_detector(api: str, within_s: int = CRASH_AFTER_S) -> dict:
+def install_crash_detector(api: str | Mapping[str, str], within_s: int = CRASH_AFTER_S) -> dict:
     """Prefect's own dead-run detection: an automation that marks a flow run Crashed when no
     heartbeat and no end of its run follows its last heartbeat within `within_s`. A worker
     killed with its flow-run process (a lost machine) otherwise leaves the run Running for
-    ever; Crashed, `sluice resume` re-runs it. Replaces an older one of the same name."""
-    found = httpx.post(f"{api}/automations/filter", timeout=30,
-                       json={"automations": {"name": {"any_": [CRASH_DETECTOR]}}})
+    ever; Crashed, `sluice resume` re-runs it. Replaces an older one of the same name.
+    `api`: the API URL, or the stack's environment (its auth)."""
+    with api_client(api) as client:
+        return _install_crash_detector(client, within_s)
+
+
+def _install_crash_detector(client: httpx.Client, within_s: int) -> dict:
+    found = client.post("automations/filter",
+                        json={"automations": {"name": {"any_": [CRASH_DETECTOR]}}})
     found.raise_for_status()
     for old in found.json():
-        httpx.delete(f"{api}/automations/{old['id']}", timeout=30).raise_for_status()
+        client.delete(f"automations/{old['id']}").raise_for_status()
     body = {
         "name": CRASH_DETECTOR,
         "description": f"No heartbeat for {within_s} s: the run's process or machine is gone. "
@@ -123,7 +191,7 @@ def install_crash_detector(api: str, within_s: int = CRASH_AFTER_S) -> dict:
                      "message": f"no heartbeat for {within_s} s: its process or machine is "
                                 "gone (sluice resume JOB re-runs it)"}],
     }  # fmt: skip
-    created = httpx.post(f"{api}/automations/", json=body, timeout=30)
+    created = client.post("automations/", json=body)
     created.raise_for_status()
     return created.json()
 
@@ -143,16 +211,18 @@ def deploy(env: Mapping[str, str]) -> None:
     A redeploy keeps each schedule switched on or off as the user left it (prefect.yaml ships
     them off), and the path parameters become absolute under this checkout, which is where the
     worker runs them and what a user of the UI's run form needs to see."""
-    for flow, name in deployment_names():
-        url = f"{env['PREFECT_API_URL']}/deployments/name/{flow}/{name}"
-        before = httpx.get(url, timeout=30)
-        flags = schedule_flags(before.json()) if before.status_code == 200 else {}
-        done = prefect(env, "--no-prompt", "deploy", "--name", name, check=False)
-        after = httpx.get(url, timeout=30)
-        if after.status_code != 200:
-            raise RuntimeError(f"prefect deploy --name {name} failed:\n{done.stdout}{done.stderr}")
-        restore_schedule_flags(env["PREFECT_API_URL"], after.json(), flags)
-        make_paths_absolute(env["PREFECT_API_URL"], after.json())
+    with api_client(env) as client:
+        for flow, name in deployment_names():
+            url = f"deployments/name/{flow}/{name}"
+            before = client.get(url)
+            flags = schedule_flags(before.json()) if before.status_code == 200 else {}
+            done = prefect(env, "--no-prompt", "deploy", "--name", name, check=False)
+            after = client.get(url)
+            if after.status_code != 200:
+                raise RuntimeError(f"prefect deploy --name {name} failed:\n{done.stdout}"
+                                   f"{done.stderr}")
+            restore_schedule_flags(client, after.json(), flags)
+            make_paths_absolute(client, after.json())
 
 
 def _schedule_key(schedule: Mapping) -> str:
@@ -164,19 +234,20 @@ def schedule_flags(deployment: Mapping) -> dict[str, bool]:
     return {_schedule_key(s): bool(s["active"]) for s in deployment.get("schedules") or []}
 
 
-def restore_schedule_flags(api: str, deployment: Mapping, flags: Mapping[str, bool]) -> None:
+def restore_schedule_flags(client: httpx.Client, deployment: Mapping,
+                           flags: Mapping[str, bool]) -> None:
     for schedule in deployment.get("schedules") or []:
         wanted = flags.get(_schedule_key(schedule))
         if wanted is not None and wanted != schedule["active"]:
-            answer = httpx.patch(f"{api}/deployments/{deployment['id']}/schedules/"
-                                 f"{schedule['id']}", json={"active": wanted}, timeout=30)
+            answer = client.patch(f"deployments/{deployment['id']}/schedules/{schedule['id']}",
+                                  json={"active": wanted})
             answer.raise_for_status()
 
 
 PATH_PARAMETERS = ("source", "out")
 
 
-def make_paths_absolute(api: str, deployment: Mapping) -> None:
+def make_paths_absolute(client: httpx.Client, deployment: Mapping) -> None:
     """Relative `source`/`out` (and a sqlite store's file) of the deployment's default
     parameters resolved under the checkout; a missing local source folder is created,
     so that the first scheduled run finds it (empty) instead of failing."""
@@ -194,9 +265,8 @@ def make_paths_absolute(api: str, deployment: Mapping) -> None:
     if "://" not in str(inbox) and not inbox.exists() and not inbox.suffix:  # a folder, not a file
         inbox.mkdir(parents=True)
     if params != deployment["parameters"]["params"]:
-        answer = httpx.patch(f"{api}/deployments/{deployment['id']}",
-                             json={"parameters": {**deployment["parameters"], "params": params}},
-                             timeout=30)
+        answer = client.patch(f"deployments/{deployment['id']}",
+                              json={"parameters": {**deployment["parameters"], "params": params}})
         answer.raise_for_status()
 
 
@@ -211,10 +281,13 @@ def deployment_names() -> list[tuple[str, str]]:
 
 def start_worker(env: Mapping[str, str], log: Path, name: str = "sluice-cpu-1",
                  limit: int | None = None) -> subprocess.Popen[bytes]:
+    """A process worker; its flow runs inherit its environment (the pool's job template lets
+    no run set one), with numpy/BLAS kept to one thread per run unless `env` says otherwise,
+    so that several jobs share the cores."""
     command = [PREFECT, "worker", "start", "--pool", POOL, "--type", "process", "--name", name]
     if limit:
         command += ["--limit", str(limit)]
-    return _spawn(command, env, log)
+    return _spawn(command, {**THREAD_ENV, **env}, log)
 
 
 def prefect(env: Mapping[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -271,16 +344,21 @@ def _spawn(command: list[str], env: Mapping[str, str], log: Path) -> subprocess.
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def up(port: int, home: Path, ner_slots: int, ui: bool = True) -> tuple[subprocess.Popen, ...]:
-    """Server, pool, limit, deployments and one worker; returns (server, worker)."""
+def up(port: int, home: Path, ner_slots: int, ui: bool = True, host: str = "127.0.0.1",
+       auth: bool = True) -> tuple[subprocess.Popen, ...]:
+    """Server, pool, limit, deployments and one worker; returns (server, worker). With `auth`
+    (the default) the server asks for the secret of `auth_secret(home)` and a CSRF token.
+    Roots: SLUICE_SOURCE_ROOTS / SLUICE_OUTPUT_ROOTS as set, else `default_roots()`."""
     home.mkdir(parents=True, exist_ok=True)
-    env = stack_env(port, home, ui=ui)
+    env = {**default_roots(), **stack_env(port, home, ui=ui, host=host)}
+    if auth:
+        env.update(auth_env(auth_secret(home)))
     server = start_server(env, home / "server.log")
     try:
         wait_healthy(env["PREFECT_API_URL"])
         create_pool(env)
         size_ner_limit(env, ner_slots)
-        install_crash_detector(env["PREFECT_API_URL"])
+        install_crash_detector(env)
         deploy(env)
         return server, start_worker(env, home / "worker.log")
     except BaseException:
@@ -295,13 +373,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", type=Path, default=REPO / ".prefect", help="PREFECT_HOME")
     parser.add_argument("--ner-slots", type=int, default=os.cpu_count() or 1,
                         help="NER batches running at once, over all jobs (default: cores)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address the server binds (default loopback; 0.0.0.0: every "
+                             "interface, which needs the auth that is on by default)")
+    parser.add_argument("--no-auth", action="store_true",
+                        help="no basic auth and no CSRF check: refused unless bound to loopback")
     args = parser.parse_args(argv)
-    server, worker = up(args.port, args.home.resolve(), args.ner_slots)
-    api = f"http://127.0.0.1:{args.port}/api"
-    print(f"Sluice stack up. UI: http://127.0.0.1:{args.port}   logs: {args.home}/*.log\n"
-          f"In another shell:  export PREFECT_API_URL={api}\n"
-          f"                   {Path(sys.executable).with_name('sluice')} submit "
-          f"{REPO / 'samples'} --wait")
+    if args.no_auth and args.host not in LOOPBACK:
+        parser.error(f"--no-auth with --host {args.host}: anyone who reaches the port could "
+                     "run commands on the worker")
+    home = args.home.resolve()
+    server, worker = up(args.port, home, args.ner_slots, host=args.host, auth=not args.no_auth)
+    print(banner(args.port, home, auth=not args.no_auth))
     try:
         while server.poll() is None and worker.poll() is None:
             time.sleep(1)
@@ -311,6 +394,21 @@ def main(argv: list[str] | None = None) -> int:
         stop(worker)
         stop(server)
     return 0
+
+
+def banner(port: int, home: Path, auth: bool) -> str:
+    exports = [f"export PREFECT_API_URL=http://127.0.0.1:{port}/api"]
+    if auth:
+        exports.append(f'export PREFECT_API_AUTH_STRING="$(cat {home / AUTH_FILE})"')
+    shell = "\n                   ".join(exports)
+    roots = {**default_roots(), **{k: v for k, v in os.environ.items() if k.endswith("_ROOTS")}}
+    return (f"Sluice stack up. UI: http://127.0.0.1:{port}   logs: {home}/*.log\n"
+            + (f"UI login: the contents of {home / AUTH_FILE} (user:password)\n" if auth else "")
+            + f"In another shell:  {shell}\n"
+            f"                   {Path(sys.executable).with_name('sluice')} submit "
+            f"{REPO / 'samples'} --wait\n"
+            f"Jobs read under {roots['SLUICE_SOURCE_ROOTS']} and write under "
+            f"{roots['SLUICE_OUTPUT_ROOTS']}")
 
 
 if __name__ == "__main__":

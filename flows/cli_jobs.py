@@ -48,7 +48,7 @@ def add_job_commands(sub: argparse._SubParsersAction) -> None:
 def cmd_submit(args: argparse.Namespace) -> int:
     from flows.cli import job_params
 
-    params = job_params(args).model_copy(update={"shards": args.shards})
+    params = job_params(args, local=False).model_copy(update={"shards": args.shards})
     job_id = jobs.submit(RunParams.model_validate(params.model_dump()),  # bad: fails here
                          deployment=f"{jobs.FLOW}/{args.deployment}")
     print(job_id, flush=True)

@@ -12,7 +12,9 @@ DEFAULT_STORE = "sqlite:///data/sluice.db"
 
 
 def add_store_commands(sub: Any) -> None:
-    replay = sub.add_parser("replay", help="write a job's parked batches and events again")
+    replay = sub.add_parser("replay", help="write a job's parked batches and events again; a "
+                            "store whose URL has a password is kept with it masked and reached "
+                            "with the URL from the environment (e.g. SLUICE_STORE_URL)")
     replay.add_argument("job", help="job id (the flow run id), or 'all'")
     replay.add_argument("--outbox", help="outbox file (default $SLUICE_OUTBOX or data/outbox.db)")
     replay.set_defaults(handler=cmd_replay)

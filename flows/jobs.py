@@ -65,6 +65,12 @@ def prefect_api() -> Iterator[SyncPrefectClient]:
                           "is the server up?") from None
     except ObjectNotFound as exc:
         raise SluiceError(f"not found on the Prefect server at {url}: {exc}") from None
+    except httpx.HTTPStatusError as exc:
+        if exc.response.status_code not in (401, 403):
+            raise
+        raise SluiceError(f"the Prefect API at {url} refused us ({exc.response.status_code}): "
+                          "set PREFECT_API_AUTH_STRING to the server's user:password (the stack "
+                          "keeps it in PREFECT_HOME/api-auth)") from None
 
 
 def submit(params: RunParams, deployment: str = DEPLOYMENT) -> UUID:
@@ -73,7 +79,7 @@ def submit(params: RunParams, deployment: str = DEPLOYMENT) -> UUID:
     with prefect_api() as client:
         target = client.read_deployment_by_name(deployment)
         run = client.create_flow_run_from_deployment(
-            target.id, parameters={"params": params.model_dump(mode="json")})
+            target.id, parameters={"params": params.to_parameters()})
     return run.id
 
 

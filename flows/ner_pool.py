@@ -13,6 +13,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 import flows  # noqa: F401 - Prefect defaults before Prefect is imported
+from sluice import redact
 from sluice.config import PipelineConfig
 from sluice.io.staging import read_staged, stage_documents
 from tasks.ner import annotate_batch
@@ -24,7 +25,8 @@ def ner_on_pool(store: str, key_in: str, key_out: str, config: dict[str, Any],
                 device: str = "gpu") -> dict[str, Any]:
     cfg = PipelineConfig.model_validate(config)
     cfg = cfg.model_copy(update={"ner": cfg.ner.model_copy(update={"device": device})})
-    engine = engine_for(store)
+    redact.install()
+    engine = engine_for(redact.unredact(store))  # given with its password masked
     docs, _ = read_staged(engine, key_in)
     done, failures, choice = annotate_batch(docs, cfg)
     stage_documents(engine, key_out, done, failures)

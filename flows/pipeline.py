@@ -21,6 +21,7 @@ from sluice.config import PipelineConfig, RunParams, load_config
 from sluice.errors import ErrorRateExceeded, SluiceError
 from sluice.memory import release_free_memory
 from sluice.records import BatchReport, Document, Failure, RawDocument, RunSummary, SourceRef
+from sluice.screen import valid_unicode, without_empty
 from sluice.shield import termination_deferred
 from tasks import STAGE
 from tasks.clean import clean_batch
@@ -31,8 +32,9 @@ from tasks.limits import ensure_limit
 from tasks.ner import ner_stages
 from tasks.parse import parse_batch
 from tasks.progress import done_before, log_failures, measure, report_progress
+from tasks.secure import secure_params
 from tasks.shards import start_shards, wait_for_shards
-from tasks.store import skip_unchanged, store_batch
+from tasks.store import Stored, skip_unchanged, store_batch
 
 
 def cancel_child_runs(flow: object, flow_run: object, state: object) -> None:
@@ -50,7 +52,7 @@ def cancel_child_runs(flow: object, flow_run: object, state: object) -> None:
 @flow(name="sluice-pipeline", log_prints=True, validate_parameters=True, persist_result=True,
       **{**EVENT_HOOKS, "on_cancellation": [*EVENT_HOOKS["on_cancellation"], cancel_child_runs]})
 def pipeline(params: RunParams) -> RunSummary:
-    params = resolve_blocks(params)
+    params = secure_params(resolve_blocks(params))
     cfg = load_config(params.config, params.overrides)
     run_id = flow_run.get_id() or str(uuid.uuid4())
     job_id = params.job or run_id  # a shard's run works under its job's id
@@ -156,7 +158,8 @@ def prepare_batch(refs: Sequence[SourceRef], params: RunParams, cfg: PipelineCon
                   done: Collection[str]) -> Prepared:
     """Ingest, skip, parse, clean. Documents in `done` (stored by this job) count as processed.
     Batches go in `quote()`: Prefect would otherwise walk every record of every argument."""
-    raws, failed_ingest = ingest_batch(quote(refs))
+    raws, failed_ingest = ingest_batch(quote(refs), params.source,
+                                       cfg.budgets.max_input_bytes)
     raws, resumed = _not_in(raws, done)
     skipped = 0
     if raws and not cfg.reprocess:
@@ -164,8 +167,12 @@ def prepare_batch(refs: Sequence[SourceRef], params: RunParams, cfg: PipelineCon
     if not raws:
         return Prepared(len(refs), [], failed_ingest, skipped, resumed)
     docs, failed_parse = parse_batch(quote(raws), cfg)
-    docs, failed_clean = clean_batch(quote(docs), cfg.clean)
-    return Prepared(len(refs), docs, failed_ingest + failed_parse + failed_clean, skipped, resumed)
+    # Valid Unicode from here on; a document left without text fails where it lost it.
+    docs, empty_parse = without_empty(valid_unicode(docs), "parse")
+    docs, failed_clean = clean_batch(quote(docs), cfg.clean, cfg.budgets)
+    docs, empty_clean = without_empty(docs, "clean")
+    failures = failed_ingest + failed_parse + empty_parse + failed_clean + empty_clean
+    return Prepared(len(refs), docs, failures, skipped, resumed)
 
 
 def finish_batch(batch: Prepared, docs: list[Document], failed_ner: list[Failure],
@@ -175,13 +182,17 @@ def finish_batch(batch: Prepared, docs: list[Document], failed_ner: list[Failure
     failures = batch.failures + failed_ner + failed_embed
     bad = {f.doc_id for f in failed_embed}
     docs = [d for d in docs if d.id not in bad]
+    stored = Stored()
     if docs or failures:
         with termination_deferred():  # a cancel lands before or after the write, not inside
-            store_batch(params.store, params.out, job_id, docs, chunks, failures)
+            stored = store_batch(params.store, params.out, job_id, docs, chunks, failures)
+    failures = failures + stored.failures  # documents that no sink could write
+    unwritten = {f.doc_id for f in stored.failures}
+    docs = [d for d in docs if d.id not in unwritten]
     log_failures(failures)
     emit_document_failures(job_id, failures)
     return BatchReport(documents=batch.inputs, processed=len(docs) + batch.resumed,
-                       skipped=batch.skipped, failed=len(failures),
+                       skipped=batch.skipped, failed=len(failures), parked=stored.parked,
                        entities=sum(len(d.entities) for d in docs),
                        corrections=sum(len(d.corrections) for d in docs), chunks=len(chunks))
 

@@ -11,7 +11,7 @@ import re
 import statistics
 import unicodedata
 from collections.abc import Callable, Sequence
-from functools import lru_cache, partial
+from functools import lru_cache
 
 import ftfy
 
@@ -23,6 +23,7 @@ from sluice.dates import document_date, find_dates
 from sluice.edits import Edit, apply_edits
 from sluice.email_text import strip_email
 from sluice.language import detect_language
+from sluice.markup import defuse
 from sluice.numbers import normalise_numbers
 from sluice.records import Document
 from sluice.typography import normalise_punctuation, strip_list_markers
@@ -41,10 +42,15 @@ _TAG = re.compile(r"</?(?:html|body|div|p|br|span|table|tr|td|li|ul|a|b|i|font)(
 _SENTENCE_END = re.compile(r"[.!?:;\"')\]]$")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf]|\d+[.)])\s+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# What ftfy can change with line breaks left alone: non-ASCII (mojibake, widths, ligatures),
+# "&" (HTML entities) and control characters. Printable ASCII besides "&" it never touches.
+_FTFY_WORK = re.compile(r"[^\t\n\r -%'-~]")
 _KEEP_FORMS = ("<super>", "<sub>", "<fraction>")  # NFKC would change the number: 1½ -> 11⁄2
 
 
 def fix_mojibake(doc: Document, cfg: CleanConfig) -> Document:
+    if not _FTFY_WORK.search(doc.text):
+        return doc  # ftfy would look at it line by line (~30 us a line) and change nothing
     fixed = ftfy.fix_text(doc.text, normalization=None, fix_line_breaks=False)
     return _with_text(doc, fixed)
 
@@ -84,11 +90,22 @@ def _compatible(char: str) -> str:
 
 
 def boilerplate(docs: list[Document], cfg: CleanConfig) -> list[Document]:
-    shared = repeated_edge_lines([d.text for d in docs], cfg.boilerplate_edge_lines,
-                                 cfg.boilerplate_min_share, cfg.boilerplate_min_docs)
-    strip = partial(strip_boilerplate, shared=shared, signoff=re.compile(cfg.signoff),
-                    edge=cfg.boilerplate_edge_lines, min_repeats=cfg.boilerplate_page_repeats)
-    return [_with_text(d, strip(d.text)) for d in docs]
+    shared = shared_lines(docs, cfg)
+    return [strip_shared(d, shared, cfg) for d in docs]
+
+
+def shared_lines(docs: Sequence[Document], cfg: CleanConfig) -> frozenset[str]:
+    """The batch's part of the boilerplate step: edge lines that many documents share."""
+    return repeated_edge_lines([d.text for d in docs], cfg.boilerplate_edge_lines,
+                               cfg.boilerplate_min_share, cfg.boilerplate_min_docs)
+
+
+def strip_shared(doc: Document, shared: frozenset[str], cfg: CleanConfig) -> Document:
+    """The per-document part of the boilerplate step."""
+    text = strip_boilerplate(doc.text, shared, signoff=re.compile(cfg.signoff),
+                             edge=cfg.boilerplate_edge_lines,
+                             min_repeats=cfg.boilerplate_page_repeats)
+    return _with_text(doc, text)
 
 
 def line_wraps(doc: Document, cfg: CleanConfig) -> Document:
@@ -147,6 +164,16 @@ def temporal(doc: Document, cfg: CleanConfig) -> Document:
     return _with_meta(doc, "dates", find_dates(doc.text, anchor))
 
 
+def defuse_markup(doc: Document) -> Document:
+    """Always last, whatever the steps: stored text never holds a live tag (sluice.markup).
+    One character for one, so the offsets that later steps recorded stay valid."""
+    text, count = defuse(doc.text)
+    if not count:
+        return doc
+    total = doc.metadata.get("markup_defused", 0) + count
+    return _with_meta(_with_text(doc, text), "markup_defused", total)
+
+
 def repair_line_wraps(text: str) -> str:
     """Join lines that a fixed-width layout broke, keep real paragraph and list breaks.
 
@@ -158,15 +185,20 @@ def repair_line_wraps(text: str) -> str:
     if len(lines) < 2:
         return text
     typical = statistics.median([len(line) for line in lines if line.strip()] or [0])
-    out: list[str] = [lines[0]]
+    # An output line is kept as its pieces: appending to one growing string copied it each
+    # time, quadratic over a long run of joined lines ("-\n" * 200,000 took seconds).
+    out: list[list[str]] = [[lines[0]]]
     for prev, line in zip(lines, lines[1:], strict=False):
+        joined = out[-1]
+        tail = "".join(joined[-2:])[-2:]  # pieces after the first are never empty
         if _is_real_break(prev, line, typical):
-            out.append(line)
-        elif out[-1].endswith("-") and line[:1].islower() and not out[-1].endswith(" -"):
-            out[-1] = out[-1] + line.lstrip()  # keep the hyphen: "short-\nterm" is a compound
+            out.append([line])
+        elif tail.endswith("-") and line[:1].islower() and tail != " -":
+            joined.append(line.lstrip())  # keep the hyphen: "short-\nterm" is a compound
         else:
-            out[-1] = out[-1].rstrip() + " " + line.lstrip()
-    return "\n".join(out)
+            joined[-1] = joined[-1].rstrip()
+            joined += [" ", line.lstrip()]
+    return "\n".join("".join(pieces) for pieces in out)
 
 
 def _is_real_break(prev: str, line: str, typical: float) -> bool:
@@ -193,11 +225,32 @@ STEPS: dict[str, Step] = {
 }
 
 
+BATCH_STEPS = ("boilerplate",)
+
+
 def clean_documents(docs: Sequence[Document], cfg: CleanConfig) -> list[Document]:
     out = list(docs)
     for name in cfg.steps:
         out = STEPS[name](out, cfg)
-    return out
+    return [defuse_markup(d) for d in out]
+
+
+def phases(steps: Sequence[str]) -> list[tuple[str, ...]]:
+    """The steps in runs of per-document steps, each batch step alone between them."""
+    runs: list[tuple[str, ...]] = []
+    for name in steps:
+        if name in BATCH_STEPS or not runs or runs[-1][0] in BATCH_STEPS:
+            runs.append((name,))
+        else:
+            runs[-1] = (*runs[-1], name)
+    return runs
+
+
+def clean_steps(doc: Document, names: Sequence[str], cfg: CleanConfig) -> Document:
+    """Per-document steps on one document."""
+    for name in names:
+        doc = STEPS[name]([doc], cfg)[0]
+    return doc
 
 
 def clean_document(doc: Document, cfg: CleanConfig) -> Document:

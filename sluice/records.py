@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sluice.names import line_label
+from sluice.redact import redact_url
 
 
 class Record(BaseModel):
@@ -12,7 +15,10 @@ class Record(BaseModel):
 
 
 class SourceRef(Record):
-    """Where one raw document lives. `part` addresses a line of a JSONL file or an S3 key."""
+    """Where one raw document lives. `part` addresses a line of a JSONL file or an S3 key.
+
+    `uri` is the path as sluice.names.escape_path writes it: valid Unicode whatever bytes the
+    file name holds, and never ending like a line label, so no two inputs share a `label`."""
 
     uri: str
     format: str  # txt | md | html | pdf | eml | jsonl
@@ -20,7 +26,7 @@ class SourceRef(Record):
 
     @property
     def label(self) -> str:
-        return f"{self.uri}#L{self.part}" if self.part is not None else self.uri
+        return line_label(self.uri, self.part)
 
 
 class RawDocument(Record):
@@ -100,6 +106,7 @@ class BatchReport(Record):
     entities: int = 0
     corrections: int = 0
     chunks: int = 0
+    parked: int = 0  # processed, but their batch waits in the outbox for `sluice replay`
 
     def __add__(self, other: BatchReport) -> BatchReport:
         return BatchReport(**{k: getattr(self, k) + getattr(other, k)
@@ -110,8 +117,13 @@ class RunSummary(Record):
     job_id: str
     totals: BatchReport
     wall_s: float
-    store: str
+    store: str  # password masked: the summary is printed, logged and kept as the run's result
     out: str
+
+    @field_validator("store", "out")
+    @classmethod
+    def _masked(cls, url: str) -> str:
+        return redact_url(url)
 
     @property
     def docs_per_min(self) -> float:
@@ -123,7 +135,8 @@ class RunSummary(Record):
         return [
             f"job {self.job_id}",
             f"documents in: {t.documents}   processed: {t.processed}   skipped (unchanged): "
-            f"{t.skipped}   failed: {t.failed}",
+            f"{t.skipped}   failed: {t.failed}"
+            + (f"   parked: {t.parked} (run `sluice replay`)" if t.parked else ""),
             f"entities: {t.entities}   corrections: {t.corrections}   chunks embedded: {t.chunks}",
             f"wall time: {self.wall_s:.1f} s   throughput: {self.docs_per_min:.0f} docs/min",
             f"store: {self.store}",

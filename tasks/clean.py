@@ -1,16 +1,15 @@
 from collections.abc import Sequence
-from functools import partial
 
 from prefect import task
 
-from sluice.clean import clean_documents
-from sluice.config import CleanConfig
-from sluice.isolate import isolate
+from sluice.bounded import clean_bounded
+from sluice.config import BudgetConfig, CleanConfig
 from sluice.records import Document, Failure
 from tasks import STAGE
 
 
 @task(name="clean_batch", **STAGE)
-def clean_batch(docs: Sequence[Document],
-                cfg: CleanConfig) -> tuple[list[Document], list[Failure]]:
-    return isolate("clean", partial(clean_documents, cfg=cfg), docs)
+def clean_batch(docs: Sequence[Document], cfg: CleanConfig,
+                budgets: BudgetConfig | None = None) -> tuple[list[Document], list[Failure]]:
+    """Each document in the sandbox worker, under `budgets` (the defaults when not given)."""
+    return clean_bounded(docs, cfg, budgets or BudgetConfig())

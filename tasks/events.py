@@ -15,7 +15,7 @@ from typing import Any
 from prefect.events import emit_event
 from prefect.logging import get_logger
 
-from sluice import events
+from sluice import events, redact
 from sluice.io import event_sinks
 from sluice.records import Failure
 
@@ -26,10 +26,12 @@ _log = get_logger("sluice.events")
 def emit_job_event(kind: str, job_id: str, data: dict[str, Any] | None = None,
                    wait_s: float = 0.0) -> str:
     """Emit `kind` about `job_id` everywhere; returns the CloudEvent id. Never raises for a
-    target that is down: the event waits in the outbox and goes with a later emit or replay."""
+    target that is down: the event waits in the outbox and goes with a later emit or replay.
+    Secrets in `data` (a URL's password in an error message) are masked first."""
+    data = redact.scrub_data(data or {})
     event = events.job_event(kind, job_id, data)
     emit_event(event=event.get_type(), resource={"prefect.resource.id": f"sluice.job.{job_id}"},
-               payload={"cloudevent_id": event.get_id(), **(data or {})})
+               payload={"cloudevent_id": event.get_id(), **data})
     targets = event_targets()
     event_sinks.enqueue(targets, event.get_id(), events.to_json(event))
     left = event_sinks.deliver_pending(targets, wait_s=wait_s)

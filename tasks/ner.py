@@ -10,6 +10,7 @@ from sluice.device import DeviceChoice, select_device
 from sluice.isolate import isolate
 from sluice.ner import annotate_documents, load_ner
 from sluice.records import Document, Failure
+from sluice.redact import redact_url
 from tasks import STAGE
 from tasks.limits import ner_slot
 
@@ -77,7 +78,9 @@ def ner_on_pool_batch(docs: Sequence[Document], cfg: PipelineConfig, store: str,
     key_out = batch_key(job_id, batch_no, "ner")
     run = run_deployment(
         cfg.ner.deployment, timeout=None, tags=[f"sluice-job:{job_id}"],
-        parameters={"store": store, "key_in": key_in, "key_out": key_out,
+        # The store's password is masked: a parameter is kept in plain text by the server;
+        # the NER run finds the URL again in its worker's environment (sluice.redact.unredact).
+        parameters={"store": redact_url(store), "key_in": key_in, "key_out": key_out,
                     "config": cfg.model_dump(mode="json")},  # the device is the deployment's
         idempotency_key=f"{job_id}:{batch_no}:ner")  # a resumed parent reuses the child run
     if not run.state or not run.state.is_completed():

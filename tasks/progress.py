@@ -42,11 +42,12 @@ class JobProgress(BaseModel):
     entities: int = 0
     corrections: int = 0
     chunks: int = 0
+    parked: int = 0  # processed, but waiting in the outbox for `sluice replay`
 
     def report(self) -> BatchReport:
         return BatchReport(documents=self.total, processed=self.processed, skipped=self.skipped,
                            failed=self.failed, entities=self.entities,
-                           corrections=self.corrections, chunks=self.chunks)
+                           corrections=self.corrections, chunks=self.chunks, parked=self.parked)
 
     @property
     def fraction(self) -> float:
@@ -70,7 +71,7 @@ def measure(totals: BatchReport, total: int, batch: int, batches: int, elapsed_s
                        eta_s=None if eta is None else round(eta, 1),
                        processed=totals.processed, skipped=totals.skipped,
                        entities=totals.entities, corrections=totals.corrections,
-                       chunks=totals.chunks)
+                       chunks=totals.chunks, parked=totals.parked)
 
 
 @task(name="job_done_ids", **STAGE, **IO_RETRIES)

@@ -41,7 +41,7 @@ def start_shards(params: RunParams, job_id: str) -> list[str]:
     runs = []
     for shard in range(params.shards):
         child = params.model_copy(update={"shard": shard, "job": job_id})
-        run = run_deployment(name, parameters={"params": child.model_dump(mode="json")},
+        run = run_deployment(name, parameters={"params": child.to_parameters()},
                              timeout=0, tags=[f"sluice-job:{job_id}", SHARD_TAG],
                              work_queue_name=params.shard_queue,
                              as_subflow=False,  # Prefect cannot suspend a subflow: pause could not
@@ -105,4 +105,4 @@ def _job_progress(rows: dict[str, JobProgress], total: int, batches: int,
         batches=batches, docs_per_min=round(rate, 1),
         eta_s=round(60.0 * left / rate, 1) if rate > 0 else None,
         **{field: sum(getattr(p, field) for p in parts)
-           for field in ("processed", "skipped", "entities", "corrections", "chunks")})
+           for field in ("processed", "skipped", "entities", "corrections", "chunks", "parked")})

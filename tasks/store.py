@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from prefect import get_run_logger, task
 from prefect.utilities.annotations import quote
@@ -12,7 +13,7 @@ from sluice.io.sinks import SinkBatch, engine_for
 from sluice.records import Chunk, Document, Failure, RawDocument
 from tasks import STAGE
 
-__all__ = ["engine_for", "skip_unchanged", "store_batch", "write_sink"]
+__all__ = ["Stored", "engine_for", "skip_unchanged", "store_batch", "write_sink"]
 SINK_RETRY_DELAYS_S = "1,2,4"  # then the batch waits in the outbox for `sluice replay`
 
 
@@ -28,27 +29,41 @@ def skip_unchanged(raws: Sequence[RawDocument], url: str) -> tuple[list[RawDocum
 
 
 @task(name="write_sink", **STAGE)
-def write_sink(sink: str, batch: SinkBatch) -> int:
-    return sinks.write(sink, batch)
+def write_sink(sink: str, batch: SinkBatch) -> tuple[int, list[Failure]]:
+    return sinks.write_isolated(sink, batch)
+
+
+class Stored(NamedTuple):
+    """What storing one batch did: JSONL lines written, documents whose batch some sink could
+    not take (parked in the outbox), and failures of documents no sink could write."""
+
+    lines: int = 0
+    parked: int = 0
+    failures: list[Failure] = []
 
 
 def store_batch(url: str, out_dir: str, job_id: str, docs: Sequence[Document],
-                chunks: Sequence[Chunk], failures: Sequence[Failure]) -> int:
+                chunks: Sequence[Chunk], failures: Sequence[Failure]) -> Stored:
     """Write the batch to each sink; one that still fails after its retries does not stop
-    the others: its batch is parked in the outbox for `sluice replay`. Returns JSONL lines.
-    JSONL first, the store (whose ledger marks documents done for a resume) last."""
-    batch = SinkBatch(job_id=job_id, documents=tuple(docs), chunks=tuple(chunks),
-                      failures=tuple(failures))
+    the others: its batch is parked in the outbox for `sluice replay`. A document no sink can
+    write becomes a failure row of its own. JSONL first, the store (whose ledger marks
+    documents done for a resume) last."""
+    batch, unwritable = sinks.writable(SinkBatch(
+        job_id=job_id, documents=tuple(docs), chunks=tuple(chunks), failures=tuple(failures)))
     delays = [float(d) for d in os.environ.get("SLUICE_SINK_RETRY_DELAYS",
                                                SINK_RETRY_DELAYS_S).split(",")]
     retrying = write_sink.with_options(retries=len(delays), retry_delay_seconds=delays)
-    written = {}
+    written, parked, rejected = {}, 0, list(unwritable)
     for sink in (out_dir, url):
         state = retrying(sink, quote(batch), return_state=True)
         if state.is_completed():
-            written[sink] = state.result()
+            written[sink], failed = state.result()
+            rejected += failed
             continue
-        get_run_logger().error("sink %s failed, batch kept in the outbox: %s", sink, state.message)
         with outbox.opened() as conn:
             outbox.park_write(conn, job_id, sink, batch.model_dump_json(), str(state.message))
-    return written.get(out_dir, 0)
+        get_run_logger().error("sink %s failed, batch parked in the outbox (%d documents; "
+                               "`sluice replay` writes it): %s", sink, len(batch.documents),
+                               state.message)
+        parked = len(batch.documents)
+    return Stored(written.get(out_dir, 0), parked, rejected)

@@ -2,14 +2,14 @@
 stored, then sent; one a target did not take stays and is tried again later with a growing
 delay, in order, so an event emitted while Redis is down arrives once it is back.
 
-Webhooks get the structured JSON with an HMAC-SHA256 signature over the timestamp and body
-(`X-Sluice-Signature: t=<unix>,v1=<hex>`), so a receiver can check sender and freshness.
+Webhooks get the structured JSON with an HMAC-SHA256 signature over the send time and body
+(`X-Sluice-Signature: t=<unix>,v1=<hex>`), so a receiver can check sender and freshness with
+`sluice.events.verify_signature` (a window of TOLERANCE_S = 300 s; see sluice.events).
+A target's name, its key in the outbox, has any password in its URL masked.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import time
 import urllib.request
@@ -19,6 +19,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from sluice import redact
+from sluice.events import signature
 from sluice.io import outbox
 from sluice.records import Record
 
@@ -36,7 +38,7 @@ class RedisTarget(Record):
 
     @property
     def name(self) -> str:
-        return f"redis:{self.url}#{self.stream}"
+        return f"redis:{redact.add_url(self.url)}#{self.stream}"
 
 
 class WebhookTarget(Record):
@@ -44,9 +46,13 @@ class WebhookTarget(Record):
     secret: SecretStr | None = None
     timeout_s: float = TIMEOUT_S
 
+    def model_post_init(self, _context: Any) -> None:
+        if self.secret is not None:  # masked in this process's logs from now on
+            redact.add_secret(self.secret.get_secret_value())
+
     @property
     def name(self) -> str:
-        return f"webhook:{self.url}"
+        return f"webhook:{redact.add_url(self.url)}"
 
 
 Target = RedisTarget | WebhookTarget
@@ -88,15 +94,10 @@ def redis_client(url: str) -> Any:
     return redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3)
 
 
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
-
-
 def _post(target: WebhookTarget, body: bytes) -> None:
     headers = {"Content-Type": "application/cloudevents+json; charset=utf-8"}
     if target.secret is not None:
-        headers[SIGNATURE_HEADER] = signature(
+        headers[SIGNATURE_HEADER] = signature(  # signed at sending: the receiver's window
             target.secret.get_secret_value(), int(time.time()), body
         )
     request = urllib.request.Request(target.url, data=body, headers=headers, method="POST")

@@ -16,6 +16,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
+from sluice import redact
 from sluice.io.wal import use_wal
 
 DEFAULT_PATH = "data/outbox.db"
@@ -51,6 +52,7 @@ def opened(path: str | Path | None = None) -> Iterator[sqlite3.Connection]:
     """The outbox at `path` (default $SLUICE_OUTBOX or data/outbox.db), one transaction."""
     file = Path(path or default_path())
     file.parent.mkdir(parents=True, exist_ok=True)
+    _private(file)
     with closing(sqlite3.connect(file, timeout=BUSY_TIMEOUT_S)) as conn:
         use_wal(conn, BUSY_TIMEOUT_S)
         conn.executescript(SCHEMA)
@@ -59,9 +61,11 @@ def opened(path: str | Path | None = None) -> Iterator[sqlite3.Connection]:
 
 
 def park_write(conn: sqlite3.Connection, job_id: str, sink: str, payload: str, error: str) -> None:
+    """The sink is kept with its password masked; `parked_writes` gives it back whole when
+    this process knows it, or the environment holds it (see sluice.redact.unredact)."""
     conn.execute(
         "INSERT INTO writes (job_id, sink, payload, last_error) VALUES (?, ?, ?, ?)",
-        (job_id, sink, payload, error),
+        (job_id, redact.add_url(sink), payload, redact.scrub(error)),
     )
 
 
@@ -69,7 +73,7 @@ def parked_writes(conn: sqlite3.Connection, job_id: str | None = None) -> list[E
     """Writes waiting for a sink, oldest first (all jobs when `job_id` is None)."""
     where, args = ("WHERE job_id = ?", (job_id,)) if job_id else ("", ())
     rows = conn.execute(f"SELECT id, sink, payload, attempts FROM writes {where} ORDER BY id", args)
-    return [Entry(*row) for row in rows]
+    return [Entry(id_, redact.unredact(sink), payload, tries) for id_, sink, payload, tries in rows]
 
 
 def add_event(conn: sqlite3.Connection, targets: list[str], event_id: str, body: bytes) -> None:
@@ -97,10 +101,19 @@ def failed(
     """Count a failed delivery; an event waits until `due_at` before its next try."""
     conn.execute(
         f"UPDATE {_table(table)} SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-        (error, entry_id),
+        (redact.scrub(error), entry_id),
     )
     if table == "events":
         conn.execute("UPDATE events SET due_at = ? WHERE id = ?", (due_at, entry_id))
+
+
+def _private(file: Path) -> None:
+    """Only the owner may read the outbox and its journals: they hold documents and errors."""
+    for part in (file, file.with_name(file.name + "-wal"), file.with_name(file.name + "-shm")):
+        if part == file and not part.exists():
+            part.touch(mode=0o600)
+        if part.exists() and part.stat().st_mode & 0o077:
+            part.chmod(0o600)
 
 
 def _table(name: str) -> str:

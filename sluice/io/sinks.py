@@ -8,10 +8,13 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 
+from sluice.errors import UnwritableRecord, failure_from
 from sluice.io import jsonl, outbox, s3, store
 from sluice.records import Chunk, Document, Failure, Record
+from sluice.screen import valid_record, valid_unicode
 
 STORE_SCHEMES = ("sqlite", "postgresql", "postgres")
 
@@ -35,17 +38,87 @@ def engine_for(url: str) -> Engine:
     return store.open_store(url)
 
 
+def writable(batch: SinkBatch) -> tuple[SinkBatch, list[Failure]]:
+    """`batch` as every sink and the outbox can serialise it: valid Unicode throughout, and
+    without the documents that JSON still cannot hold (returned as failures, with their
+    chunks left out), so one such document never costs its batch."""
+    docs, failures = [], [valid_record(f) for f in batch.failures]
+    for doc in valid_unicode(batch.documents, nul=True):
+        try:
+            doc.model_dump_json()  # the serialiser jsonl.line and the outbox use
+        except Exception as exc:  # noqa: BLE001 -- any serialisation error: that document
+            error = UnwritableRecord(f"{type(exc).__name__}: {exc}")
+            failures.append(failure_from(error, "store", doc.source, doc.id))
+            continue
+        docs.append(doc)
+    kept = {doc.id for doc in docs}
+    chunks = [valid_record(c) for c in batch.chunks if c.doc_id in kept]
+    fine = SinkBatch(job_id=batch.job_id, documents=tuple(docs), chunks=tuple(chunks),
+                     failures=tuple(failures))
+    return fine, failures[len(batch.failures):]
+
+
 def write(sink: str, batch: SinkBatch) -> int:
     """Store `batch` in `sink`; returns the documents it wrote (0: all there already)."""
+    return write_isolated(sink, batch)[0]
+
+
+def write_isolated(sink: str, batch: SinkBatch) -> tuple[int, list[Failure]]:
+    """`write`; and where the store rejects the batch while it is reachable, each document is
+    written alone: those it still rejects become StoreError failure rows, the rest is stored.
+    Returns (documents written, failures of the documents left out)."""
     if is_store(sink):
-        stats = store.write_batch(
-            engine_for(sink), batch.job_id, batch.documents, batch.chunks, batch.failures
-        )
-        return stats.documents
+        try:
+            return _store(sink, batch), []
+        except Exception as exc:
+            if _passing(exc, sink):
+                raise  # the store is away or busy: the caller retries, then parks the batch
+            return _store_one_by_one(sink, batch)
     chunk_counts = Counter(chunk.doc_id for chunk in batch.chunks)
     if s3.is_s3(sink):
-        return s3.write_documents(sink, batch.documents, chunk_counts)
-    return jsonl.write_documents(sink, batch.documents, chunk_counts)
+        return s3.write_documents(sink, batch.documents, chunk_counts), []
+    return jsonl.write_documents(sink, batch.documents, chunk_counts), []
+
+
+def _store(sink: str, batch: SinkBatch) -> int:
+    stats = store.write_batch(
+        engine_for(sink), batch.job_id, batch.documents, batch.chunks, batch.failures
+    )
+    return stats.documents
+
+
+def _passing(exc: Exception, sink: str) -> bool:
+    """True for an error that says nothing about the documents: a lost connection, a lock or
+    deadlock (SQLAlchemy's OperationalError), or a store that no longer answers."""
+    return isinstance(exc, OperationalError) or not _reachable(sink)
+
+
+def _reachable(sink: str) -> bool:
+    try:
+        with engine_for(sink).connect() as conn:
+            conn.execute(select(1))
+    except Exception:  # noqa: BLE001 -- any error: not reachable now
+        return False
+    return True
+
+
+def _store_one_by_one(sink: str, batch: SinkBatch) -> tuple[int, list[Failure]]:
+    """A value the database refuses (an integer out of its range, ...) costs one document."""
+    _store(sink, batch.model_copy(update={"documents": (), "chunks": ()}))
+    written, failures = 0, []
+    for doc in batch.documents:
+        chunks = tuple(c for c in batch.chunks if c.doc_id == doc.id)
+        try:
+            written += _store(sink, SinkBatch(job_id=batch.job_id, documents=(doc,),
+                                              chunks=chunks))
+        except Exception as exc:
+            if _passing(exc, sink):
+                raise
+            cause = getattr(exc, "orig", None) or exc
+            failures.append(failure_from(cause, "store", doc.source, doc.id))
+    if failures:
+        _store(sink, SinkBatch(job_id=batch.job_id, failures=tuple(failures)))
+    return written, failures
 
 
 def replay(job_id: str | None, path: str | None = None) -> tuple[int, int]:

@@ -100,7 +100,8 @@ CHUNKS = Table(
     Column("dim", sa.Integer, nullable=False),
     Column("vector", Vector(), nullable=False),
 )  # fmt: skip
-# Keyed by (source, stage) so that a re-run replaces a failure instead of adding another.
+# Keyed by (source, stage) so that a re-run replaces a failure instead of adding another; a
+# source label is unambiguous (sluice.names: no file name can take a JSONL line's label).
 FAILURES = Table(
     "failures", schema,
     Column("source", Text, nullable=False),

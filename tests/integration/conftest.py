@@ -232,6 +232,11 @@ def job_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobStack]:
 
     home = tmp_path_factory.mktemp("prefect-home")
     env = stack.stack_env(free_port(), home, ui=False)
+    # The stack's roots (the checkout's data/: `sluice submit`'s default store and out), and
+    # the tests' own folders, where their corpora, stores and outputs are.
+    base = str(tmp_path_factory.getbasetemp())
+    env.update({name: os.pathsep.join([base, roots])
+                for name, roots in stack.default_roots().items()})
     server = stack.start_server(env, home / "server.log")
     jobs = JobStack(env, home)
     try:

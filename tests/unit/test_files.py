@@ -168,8 +168,9 @@ def test_files_read_raw_unreadable_file_is_an_ingest_failure(tmp_path: Path) -> 
 
     assert [r.data for r in raws] == [b"y"]
     assert [(f.stage, f.error_class, f.source) for f in failures] == [
-        ("ingest", "FileNotFoundError", str(tmp_path / "gone.txt"))
+        ("ingest", "IngestError", str(tmp_path / "gone.txt"))
     ]
+    assert failures[0].message.startswith("FileNotFoundError: ")
     assert "gone.txt" in failures[0].message
 
 
@@ -195,7 +196,8 @@ def test_files_broken_gzip_is_reported_not_dropped(tmp_path: Path) -> None:
 
     assert [(r.format, r.part) for r in refs] == [("jsonl", None)]
     assert raws == []
-    assert [(f.stage, f.error_class) for f in failures] == [("ingest", "BadGzipFile")]
+    assert [(f.stage, f.error_class) for f in failures] == [("ingest", "CorruptArchive")]
+    assert "not a readable gzip file (BadGzipFile: " in failures[0].message
 
 
 def test_files_jsonl_without_records_ends_as_empty_document(tmp_path: Path) -> None:
@@ -217,3 +219,55 @@ def test_files_unknown_format_reaches_parse_as_unsupported(tmp_path: Path) -> No
     assert docs == []
     assert [(f.error_class, f.doc_id) for f in failures] == [("UnsupportedFormat", raws[0].id)]
     assert "agenda.rtf" in failures[0].message
+
+
+def test_files_gzip_bomb_line_is_over_budget_and_never_held_whole(tmp_path):
+    import tracemalloc
+
+    bomb = tmp_path / "bomb.jsonl.gz"
+    with gzip.open(bomb, "wb", compresslevel=1) as fh:
+        fh.write(b'{"text": "fine"}\n')
+        zeros = b"0" * 2**20
+        for _ in range(64):  # one 64 MiB line with no newline
+            fh.write(zeros)
+    tracemalloc.start()
+    refs = discover(str(tmp_path))
+    raws, failures = read_raw(refs, str(tmp_path), max_bytes=2**20)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert [r.part for r in refs] == [1, 2]
+    assert [raw.data for raw in raws] == [b'{"text": "fine"}']
+    assert [f.error_class for f in failures] == ["OverBudget"]
+    assert "budgets.max_input_bytes" in failures[0].message
+    assert peak < 16 * 2**20, f"peak {peak:,} bytes: the long line was held whole"
+
+
+def test_files_file_over_max_bytes_is_not_read(tmp_path):
+    (tmp_path / "big.txt").write_bytes(b"a" * 5000)
+    (tmp_path / "small.txt").write_bytes(b"a" * 10)
+    raws, failures = read_raw(discover(str(tmp_path)), str(tmp_path), max_bytes=1000)
+    assert [raw.ref.uri.endswith("small.txt") for raw in raws] == [True]
+    assert [f.error_class for f in failures] == ["OverBudget"]
+    assert failures[0].source.endswith("big.txt")
+
+
+def test_files_folder_symlink_inside_the_source_gets_an_outcome(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text("hello")
+    (tmp_path / "sub" / "up").symlink_to("..")
+    raws, failures = read_raw(discover(str(tmp_path)), str(tmp_path))
+    assert [raw.ref.uri.endswith("a.txt") for raw in raws] == [True]
+    assert [(f.error_class, f.source.endswith("up")) for f in failures] == [
+        ("NotRegularFile", True)]
+
+
+def test_files_corrupt_gzip_and_symlink_loops_get_sluice_classes(tmp_path):
+    whole = gzip.compress(b'{"text": "a"}\n' * 2000)
+    (tmp_path / "cut.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "plain.jsonl.gz").write_bytes(b"plain text, not gzip\n")
+    (tmp_path / "a.txt").symlink_to("b.txt")
+    (tmp_path / "b.txt").symlink_to("a.txt")
+    _, failures = read_raw(discover(str(tmp_path)), str(tmp_path))
+    classes = {Path(f.source).name: f.error_class for f in failures}
+    assert classes == {"cut.jsonl.gz": "CorruptArchive", "plain.jsonl.gz": "CorruptArchive",
+                       "a.txt": "NotRegularFile", "b.txt": "NotRegularFile"}

@@ -17,8 +17,8 @@ def test_isolate_one_bad_document_does_not_sink_the_batch():
     assert [d.text for d in ok] == ["A", "C"]
     assert len(failures) == 1
     f = failures[0]
-    assert (f.stage, f.error_class, f.doc_id, f.source) == ("clean", "ValueError", "bad", "src/bad")
-    assert "cannot handle" in f.message
+    assert (f.stage, f.error_class, f.doc_id, f.source) == ("clean", "CleanError", "bad", "src/bad")
+    assert f.message == "ValueError: cannot handle 'bad'"
 
 
 def test_isolate_fast_path_and_empty():

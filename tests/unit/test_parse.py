@@ -476,11 +476,17 @@ def test_parse_unknown_format_is_unsupported_format() -> None:
     assert "in/doc.unknown" in failure.message
 
 
-def test_parse_unexpected_error_becomes_failure_named_after_it() -> None:
-    failure = fail_one(b"[" * 200_000, "jsonl")
+def test_parse_unexpected_error_becomes_failure_named_after_it(monkeypatch) -> None:
+    import sluice.parse
 
-    assert failure.error_class == "RecursionError"
-    assert failure.message.startswith("RecursionError: ")
+    def broken(data: bytes, budgets: object) -> None:
+        return 1 / 0
+
+    monkeypatch.setitem(sluice.parse._PARSERS, "txt", broken)
+    failure = fail_one(b"some text", "txt")
+
+    assert failure.error_class == "ParseError"  # the stage's Sluice class (errors.STAGE_ERRORS)
+    assert failure.message.startswith("ZeroDivisionError: ")
 
 
 def test_parse_bad_document_does_not_sink_the_batch() -> None:
@@ -504,3 +510,11 @@ def test_parse_bad_document_does_not_sink_the_batch() -> None:
         ("parse", "d.md", "id-md-None", "EmptyDocument"),
     ]
     assert all(f.message for f in failures)
+
+
+def test_parse_deeply_nested_json_line_is_a_bad_record():
+    raw = RawDocument(id="x", ref=SourceRef(uri="a.jsonl", format="jsonl", part=1),
+                      data=b"[" * 100_000 + b"]" * 100_000)
+    _, failures = parse_documents([raw])
+    assert [(f.error_class, "nested too deeply" in f.message) for f in failures] == [
+        ("BadRecord", True)]

@@ -8,7 +8,8 @@ from tasks.shards import _job_progress
 
 def test_shards_job_progress_is_the_sum_of_its_shards():
     rows = {"a": JobProgress(total=60, done=30, failed=2, batch=3, batches=6, docs_per_min=100,
-                             processed=28, skipped=2, entities=90, corrections=4, chunks=40),
+                             processed=28, skipped=2, entities=90, corrections=4, chunks=40,
+                             parked=5),
             "b": JobProgress(total=40, done=10, failed=0, batch=1, batches=4, docs_per_min=50,
                              processed=10, entities=20, chunks=12)}
     job = _job_progress(rows, total=100, batches=10)
@@ -17,6 +18,7 @@ def test_shards_job_progress_is_the_sum_of_its_shards():
     report = job.report()
     assert (report.documents, report.processed, report.skipped) == (100, 38, 2)
     assert (report.entities, report.corrections, report.chunks) == (110, 4, 52)
+    assert report.parked == 5  # a shard's parked batches reach the job's summary and exit
 
 
 def test_shards_eta_counts_only_the_rate_of_shards_still_running():

@@ -1,0 +1,96 @@
+"""`sluice run`'s temporary Prefect server (flows/ephemeral.py): it never outlives the run, and
+several runs started at once on one machine all start. Real `sluice run` processes, no mocks."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import port_open, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER = re.compile(r"Starting temporary server on http://127\.0\.0\.1:(\d+)")
+
+
+def sluice_run(tmp: Path, name: str, source: Path, home: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_URL")}
+    env.update(PREFECT_HOME=str(home), SLUICE_OUTBOX=str(tmp / f"{name}-outbox.db"))
+    log = open(tmp / f"{name}.log", "wb")  # the child keeps its own copy of the descriptor
+    return subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "run", str(source), "--store",
+         f"sqlite:///{tmp}/{name}.db", "--out", str(tmp / f"{name}-out")],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def children(pid: int) -> dict[int, str]:
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_ephemeral_server_dies_with_a_killed_sluice_run(tmp_path: Path) -> None:
+    run = sluice_run(tmp_path, "killed", ROOT / "samples", tmp_path / "home")
+    log, servers = tmp_path / "killed.log", []
+    try:
+        wait_until(lambda: SERVER.search(log.read_text(errors="replace")) is not None
+                   or run.poll() is not None, "the temporary server's start", timeout_s=300)
+        port = int(SERVER.search(log.read_text(errors="replace")).group(1))
+        wait_until(lambda: port_open(port) or run.poll() is not None, "the server's port",
+                   timeout_s=300)
+        servers = [pid for pid, cmd in children(run.pid).items() if "uvicorn" in cmd]
+        assert servers, f"no server process under sluice run: {log.read_text()[-2000:]}"
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        killed_at = time.monotonic()
+        wait_until(lambda: not any(alive(pid) for pid in servers), "the server's exit",
+                   timeout_s=10)
+        print(f"server gone {time.monotonic() - killed_at:.2f} s after the SIGKILL")
+    finally:
+        run.kill()
+        for pid in servers:  # a survivor must not outlive the test either
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_concurrent_sluice_runs_all_start(tmp_path: Path) -> None:
+    """Six runs at once: three with fresh homes of their own, three sharing one fresh home
+    (whose first migration they must not race)."""
+    shared = tmp_path / "shared-home"
+    runs = {}
+    started, load = time.monotonic(), os.getloadavg()[0]
+    for n in range(6):
+        source = tmp_path / f"in-{n}"
+        source.mkdir()
+        (source / "doc.txt").write_text(f"Run {n}: The Bank of England left rates unchanged on "
+                                        "Thursday, traders in London said.\n")
+        home = shared if n >= 3 else tmp_path / f"home-{n}"
+        runs[n] = sluice_run(tmp_path, f"run-{n}", source, home)
+    codes = {n: run.wait(timeout=900) for n, run in runs.items()}
+    wall = time.monotonic() - started
+    print(f"6 concurrent sluice run: wall {wall:.0f} s, load average {load:.2f} at the start, "
+          f"{os.getloadavg()[0]:.2f} at the end")
+    failed = {n: (tmp_path / f"run-{n}.log").read_text(errors="replace")[-1500:]
+              for n, code in codes.items() if code != 0}
+    assert not failed, f"exit codes {codes}; logs of the failed runs: {failed}"
