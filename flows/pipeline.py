@@ -21,7 +21,6 @@ from sluice.config import PipelineConfig, RunParams, load_config
 from sluice.errors import ErrorRateExceeded, SluiceError
 from sluice.memory import release_free_memory
 from sluice.records import BatchReport, Document, Failure, RawDocument, RunSummary, SourceRef
-from sluice.screen import valid_unicode, without_empty
 from sluice.shield import termination_deferred
 from tasks import STAGE
 from tasks.clean import clean_batch
@@ -167,12 +166,8 @@ def prepare_batch(refs: Sequence[SourceRef], params: RunParams, cfg: PipelineCon
     if not raws:
         return Prepared(len(refs), [], failed_ingest, skipped, resumed)
     docs, failed_parse = parse_batch(quote(raws), cfg)
-    # Valid Unicode from here on; a document left without text fails where it lost it.
-    docs, empty_parse = without_empty(valid_unicode(docs), "parse")
     docs, failed_clean = clean_batch(quote(docs), cfg.clean, cfg.budgets)
-    docs, empty_clean = without_empty(docs, "clean")
-    failures = failed_ingest + failed_parse + empty_parse + failed_clean + empty_clean
-    return Prepared(len(refs), docs, failures, skipped, resumed)
+    return Prepared(len(refs), docs, failed_ingest + failed_parse + failed_clean, skipped, resumed)
 
 
 def finish_batch(batch: Prepared, docs: list[Document], failed_ner: list[Failure],

@@ -26,6 +26,7 @@ from sluice.errors import failure_from
 from sluice.parse import parse_or_fail
 from sluice.records import Document, Failure, RawDocument
 from sluice.sandbox import Outcome, run_each
+from sluice.screen import valid_unicode, without_empty
 
 
 def parse_bounded(raws: Sequence[RawDocument], text_field: str, jsonl_content: str,
@@ -43,7 +44,9 @@ def parse_bounded(raws: Sequence[RawDocument], text_field: str, jsonl_content: s
     for raw, outcome in zip(raws, outcomes, strict=True):
         value = _value(outcome, "parse", budgets, raw.ref.label, raw.id)
         (docs if isinstance(value, Document) else failures).append(value)
-    return docs, failures
+    # Valid Unicode from here on; a document left without text fails where it lost it.
+    docs, empty = without_empty(valid_unicode(docs), "parse")
+    return docs, failures + empty
 
 
 def clean_bounded(docs: Sequence[Document], cfg: CleanConfig,
@@ -67,7 +70,8 @@ def clean_bounded(docs: Sequence[Document], cfg: CleanConfig,
             else:
                 kept.append((value, spent + outcome.seconds))
         todo, used = [d for d, _ in kept], [s for _, s in kept]
-    return [defuse_markup(d) for d in todo], failures
+    cleaned, empty = without_empty([defuse_markup(d) for d in todo], "clean")
+    return cleaned, failures + empty
 
 
 def _clean_or_fail(step: Callable[[Document], Document], budgets: BudgetConfig,

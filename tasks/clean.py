@@ -10,6 +10,6 @@ from tasks import STAGE
 
 @task(name="clean_batch", **STAGE)
 def clean_batch(docs: Sequence[Document], cfg: CleanConfig,
-                budgets: BudgetConfig | None = None) -> tuple[list[Document], list[Failure]]:
-    """Each document in the sandbox worker, under `budgets` (the defaults when not given)."""
-    return clean_bounded(docs, cfg, budgets or BudgetConfig())
+                budgets: BudgetConfig) -> tuple[list[Document], list[Failure]]:
+    """Each document in the sandbox worker, under `budgets`."""
+    return clean_bounded(docs, cfg, budgets)

@@ -19,11 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic_core import PydanticSerializationError
-
 from sluice.errors import CorruptOutput
 from sluice.records import Document
-from sluice.screen import valid_document
 
 FILES = "documents-*.jsonl"
 TEMP_PREFIX = ".documents-"
@@ -84,14 +81,10 @@ def _document(record: dict[str, Any], file: Path | str, number: int) -> Document
 
 
 def line(doc: Document, chunk_counts: Mapping[str, int] | None) -> str:
-    """The JSONL line of `doc`, without its newline; lone surrogates, which UTF-8 cannot hold,
-    are replaced (and noted in the document's metadata) rather than sinking the batch."""
+    """The JSONL line of `doc`, without its newline. Text that UTF-8 cannot hold (lone
+    surrogates) never reaches here: sinks.writable makes every batch writable first."""
     count = None if chunk_counts is None else chunk_counts.get(doc.id, 0)
-    try:
-        record = doc.model_dump(mode="json")
-    except PydanticSerializationError:
-        record = valid_document(doc).model_dump(mode="json")
-    return json.dumps({**record, CHUNK_COUNT: count}, ensure_ascii=False)
+    return json.dumps({**doc.model_dump(mode="json"), CHUNK_COUNT: count}, ensure_ascii=False)
 
 
 @contextmanager
