@@ -14,6 +14,8 @@ COPY tasks ./tasks
 COPY blocks ./blocks
 COPY migrations ./migrations
 COPY deployments ./deployments
-RUN pip install --no-cache-dir -c constraints.txt ".${EXTRAS:+[$EXTRAS]}"
+RUN pip install --no-cache-dir -c constraints.txt ".${EXTRAS:+[$EXTRAS]}" \
+    && SLUICE_CACHE_DIR=/opt/sluice/cache python -m sluice.caches
+ENV SLUICE_CACHE_DIR=/opt/sluice/cache
 COPY prefect.yaml sluice.yaml ./
 CMD ["prefect", "worker", "start", "--pool", "sluice-cpu"]

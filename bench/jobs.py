@@ -1,13 +1,16 @@
 """Job-control latencies on a local stack: pause, resume and cancel (medians of several runs).
 
     PYTHONPATH=. .venv/bin/python bench/jobs.py [--runs 3] [--docs 300] [--batch-size 10]
+        [--pause-after DOCS]
 
 Starts its own stack (server on a free loopback port, pool, NER limit, deployments, one worker),
-then per run submits a job over a generated corpus, pauses it once some batches are stored,
-resumes it, and cancels it later. Times:
+then per run submits a job over a generated corpus, pauses it once `--pause-after` documents
+(default three batches) are stored, resumes it, and cancels it later. Times:
 - pause: request -> the run's process has exited (Suspended, its worker slot free);
-- resume: request -> Running again (a worker picked it up), and -> its next batch stored;
+- resume: request -> Running again (a worker picked it up), and -> its next batch stored (the
+  resumed run passes the batches stored before by, so this grows little with --pause-after);
 - cancel: request -> the run's process has exited (Cancelled).
+Prints the medians of the runs, and the machine's load average before and after.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from sluice.config import RunParams
 from sluice.io import store
 
 
-def measure_once(root: Path, docs: int, batch_size: int) -> dict[str, float]:
+def measure_once(root: Path, docs: int, batch_size: int, pause_after: int) -> dict[str, float]:
     write_corpus(root / "corpus", docs)
     url = f"sqlite:///{root}/store.db"
     params = RunParams(source=str(root / "corpus"), store=url, out=str(root / "out"),
@@ -39,7 +42,8 @@ def measure_once(root: Path, docs: int, batch_size: int) -> dict[str, float]:
     def stored() -> int:
         return len(store.done_ids(engine, job))
 
-    stack.wait_for(stored, lambda n: n >= 3 * batch_size, "first batches", every_s=0.2)
+    stack.wait_for(stored, lambda n: n >= pause_after, "first batches", every_s=0.2,
+                   timeout_s=1800)
     times = {}
     start = time.monotonic()
     jobs.pause(job)
@@ -70,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--docs", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=10)
+    parser.add_argument("--pause-after", type=int, default=None,
+                        help="documents stored before the pause (default: 3 batches)")
     args = parser.parse_args(argv)
+    pause_after = args.pause_after or 3 * args.batch_size
+    load_before = os.getloadavg()
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with tempfile.TemporaryDirectory(prefix="sluice-bench-jobs-") as tmp:
@@ -81,12 +89,16 @@ def main(argv: list[str] | None = None) -> int:
         server, worker = stack.up(port, root / "prefect", ner_slots=2, ui=False, auth=False)
         try:
             with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{port}/api"}):
-                runs = [measure_once(root / f"run{i}", args.docs, args.batch_size)
+                runs = [measure_once(root / f"run{i}", args.docs, args.batch_size, pause_after)
                         for i in range(args.runs)]
         finally:
             stack.stop(worker)
             stack.stop(server)
+    print(f"{args.docs} documents, batch size {args.batch_size}, paused after "
+          f"{pause_after} stored")
     print_table(runs)
+    print("load average (1, 5, 15 min) before: {:.2f} {:.2f} {:.2f}".format(*load_before)
+          + "   after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     return 0
 
 

@@ -18,20 +18,25 @@ of this checkout) and write SQLite stores and JSONL only under SLUICE_OUTPUT_ROO
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
 import httpx
 import yaml
+
+from deployments.access import AUTH_FILE as AUTH_FILE
+from deployments.access import LOOPBACK, auth_env, auth_secret, roots_env
+from deployments.access import api_client as api_client
+from deployments.automations import CRASH_AFTER_S as CRASH_AFTER_S
+from deployments.automations import install_crash_detector
+from deployments.schedules import make_paths_absolute, restore_schedule_flags, schedule_flags
 
 REPO = Path(__file__).resolve().parents[1]
 POOL = "sluice-cpu"
@@ -45,11 +50,6 @@ PREFECT = str(Path(sys.executable).with_name("prefect"))
 T = TypeVar("T")
 WORKER_POLL_S = "2"  # Prefect's default, 10 s, would add up to 10 s to every start and resume
 HEARTBEAT_S = "30"  # a flow-run process says it is alive this often (Prefect's minimum)
-CRASH_AFTER_S = 90  # three heartbeats missed: its process, or its machine, is gone
-CRASH_DETECTOR = "sluice: crashed when heartbeats stop"
-# The events that may follow a heartbeat: another one, or the run leaving Running on its own.
-ALIVE_OR_ENDED = ["prefect.flow-run.heartbeat", *(f"prefect.flow-run.{state}" for state in (
-    "Completed", "Failed", "Cancelled", "Cancelling", "Crashed", "Suspended", "Paused"))]
 
 
 def free_port() -> int:
@@ -58,8 +58,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-AUTH_FILE = "api-auth"  # under the stack's home: user:password for Prefect's basic auth
 THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -85,50 +83,8 @@ def stack_env(port: int, home: Path, ui: bool = True,
     return env
 
 
-def auth_secret(home: Path) -> str:
-    """The stack's `user:password` for Prefect's basic auth: generated once, then read from
-    HOME/api-auth, a file only its owner can read."""
-    path = home / AUTH_FILE
-    if not path.exists():
-        home.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(f"sluice:{secrets.token_urlsafe(32)}\n")
-    return path.read_text(encoding="utf-8").strip()
-
-
-def auth_env(secret: str) -> dict[str, str]:
-    """Basic auth and CSRF protection on: the server asks, the clients (Prefect's and the
-    `sluice` commands, which use Prefect's client) answer."""
-    return {"PREFECT_SERVER_API_AUTH_STRING": secret, "PREFECT_API_AUTH_STRING": secret,
-            "PREFECT_SERVER_CSRF_PROTECTION_ENABLED": "true",
-            "PREFECT_CLIENT_CSRF_SUPPORT_ENABLED": "true"}
-
-
-def roots_env(source: Sequence[Path], output: Sequence[Path]) -> dict[str, str]:
-    """Where the stack's jobs may read and write (sluice.confine)."""
-    return {"SLUICE_SOURCE_ROOTS": os.pathsep.join(str(p) for p in source),
-            "SLUICE_OUTPUT_ROOTS": os.pathsep.join(str(p) for p in output)}
-
-
 def default_roots() -> dict[str, str]:
     return roots_env([REPO / "data", REPO / "samples"], [REPO / "data"])
-
-
-def api_client(env: Mapping[str, str] | str) -> httpx.Client:
-    """An HTTP client of the stack's API, with its basic auth and, where the server wants one,
-    a CSRF token (what Prefect's own client does)."""
-    env = {"PREFECT_API_URL": env} if isinstance(env, str) else env
-    secret = env.get("PREFECT_API_AUTH_STRING")
-    auth = tuple(secret.split(":", 1)) if secret else None
-    name = f"sluice-stack-{secrets.token_hex(8)}"
-    token = httpx.get(f"{env['PREFECT_API_URL']}/csrf-token", params={"client": name}, auth=auth,
-                      timeout=30)
-    headers = {}
-    if token.status_code == 200:  # 422: CSRF protection is off
-        headers = {"Prefect-Csrf-Token": token.json()["token"], "Prefect-Csrf-Client": name}
-    return httpx.Client(base_url=env["PREFECT_API_URL"] + "/", auth=auth, headers=headers,
-                        timeout=30)
 
 
 def start_server(env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -160,42 +116,6 @@ def create_pool(env: Mapping[str, str]) -> None:
     prefect(env, "work-queue", "create", SHARD_QUEUE, "--pool", POOL, check=False)
 
 
-def install_crash_detector(api: str | Mapping[str, str], within_s: int = CRASH_AFTER_S) -> dict:
-    """Prefect's own dead-run detection: an automation that marks a flow run Crashed when no
-    heartbeat and no end of its run follows its last heartbeat within `within_s`. A worker
-    killed with its flow-run process (a lost machine) otherwise leaves the run Running for
-    ever; Crashed, `sluice resume` re-runs it. Replaces an older one of the same name.
-    `api`: the API URL, or the stack's environment (its auth)."""
-    with api_client(api) as client:
-        return _install_crash_detector(client, within_s)
-
-
-def _install_crash_detector(client: httpx.Client, within_s: int) -> dict:
-    found = client.post("automations/filter",
-                        json={"automations": {"name": {"any_": [CRASH_DETECTOR]}}})
-    found.raise_for_status()
-    for old in found.json():
-        client.delete(f"automations/{old['id']}").raise_for_status()
-    body = {
-        "name": CRASH_DETECTOR,
-        "description": f"No heartbeat for {within_s} s: the run's process or machine is gone. "
-                       "Installed by deployments/stack.py; `sluice resume JOB` re-runs it.",
-        "enabled": True,
-        "trigger": {
-            "type": "event", "posture": "Proactive",
-            "match": {"prefect.resource.id": "prefect.flow-run.*"},
-            "after": ["prefect.flow-run.heartbeat"], "expect": ALIVE_OR_ENDED,
-            "for_each": ["prefect.resource.id"], "threshold": 1, "within": within_s,
-        },
-        "actions": [{"type": "change-flow-run-state", "state": "CRASHED",
-                     "message": f"no heartbeat for {within_s} s: its process or machine is "
-                                "gone (sluice resume JOB re-runs it)"}],
-    }  # fmt: skip
-    created = client.post("automations/", json=body)
-    created.raise_for_status()
-    return created.json()
-
-
 def size_ner_limit(env: Mapping[str, str], slots: int) -> None:
     """Create the NER limit, or give an existing one `slots` slots."""
     created = prefect(env, "gcl", "create", NER_LIMIT, "--limit", str(slots), check=False)
@@ -222,52 +142,7 @@ def deploy(env: Mapping[str, str]) -> None:
                 raise RuntimeError(f"prefect deploy --name {name} failed:\n{done.stdout}"
                                    f"{done.stderr}")
             restore_schedule_flags(client, after.json(), flags)
-            make_paths_absolute(client, after.json())
-
-
-def _schedule_key(schedule: Mapping) -> str:
-    # Schedules get new ids on every deploy: they are matched by what they say.
-    return json.dumps(schedule["schedule"], sort_keys=True)
-
-
-def schedule_flags(deployment: Mapping) -> dict[str, bool]:
-    return {_schedule_key(s): bool(s["active"]) for s in deployment.get("schedules") or []}
-
-
-def restore_schedule_flags(client: httpx.Client, deployment: Mapping,
-                           flags: Mapping[str, bool]) -> None:
-    for schedule in deployment.get("schedules") or []:
-        wanted = flags.get(_schedule_key(schedule))
-        if wanted is not None and wanted != schedule["active"]:
-            answer = client.patch(f"deployments/{deployment['id']}/schedules/{schedule['id']}",
-                                  json={"active": wanted})
-            answer.raise_for_status()
-
-
-PATH_PARAMETERS = ("source", "out")
-
-
-def make_paths_absolute(client: httpx.Client, deployment: Mapping) -> None:
-    """Relative `source`/`out` (and a sqlite store's file) of the deployment's default
-    parameters resolved under the checkout; a missing local source folder is created,
-    so that the first scheduled run finds it (empty) instead of failing."""
-    params = dict((deployment.get("parameters") or {}).get("params") or {})
-    if not params:
-        return
-    for key in PATH_PARAMETERS:
-        value = params.get(key)
-        if value and "://" not in value and not Path(value).is_absolute():
-            params[key] = str(REPO / value)
-    store = params.get("store", "")
-    if store.startswith("sqlite:///") and not store.startswith("sqlite:////"):
-        params["store"] = f"sqlite:///{REPO / store.removeprefix('sqlite:///')}"
-    inbox = Path(params.get("source", "s3://"))
-    if "://" not in str(inbox) and not inbox.exists() and not inbox.suffix:  # a folder, not a file
-        inbox.mkdir(parents=True)
-    if params != deployment["parameters"]["params"]:
-        answer = client.patch(f"deployments/{deployment['id']}",
-                              json={"parameters": {**deployment["parameters"], "params": params}})
-        answer.raise_for_status()
+            make_paths_absolute(client, after.json(), REPO)
 
 
 FLOWS = {"flows/pipeline.py:pipeline": FLOW, "flows/ner_pool.py:ner_on_pool": "sluice-ner"}

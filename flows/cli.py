@@ -3,35 +3,73 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
+import logging
 import os
 import sys
+import threading
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 import flows  # noqa: F401 - sets Prefect defaults before Prefect is imported
-from flows.cli_jobs import add_job_commands
-from flows.cli_store import add_store_commands
+from flows.ephemeral import EarlyServer
 from sluice import redact
-from sluice.config import ENV_REF, RunParams, load_config
+from sluice.config import ENV_REF, PipelineConfig, RunParams, load_config
 from sluice.errors import SluiceError
 
 LOCAL_STORE_ENV = "SLUICE_STORE_URL"  # where `sluice run` keeps a store URL's password
 PARKED_EXIT = 3  # the job ran, but some batches wait in the outbox for `sluice replay`
+EXIT_CODE: list[int] = []  # what main returned, for exit_without_teardown
 
 
 def main(argv: list[str] | None = None) -> int:
+    command = argv is None  # the `sluice` command itself, not a caller inside a process
+    argv = sys.argv[1:] if argv is None else argv
+    if command and argv[:1] == ["run"]:
+        atexit.register(exit_without_teardown)  # registered before Prefect's: runs after them
+    # The server boots in its own process while this one imports Prefect (the parser's
+    # subcommands do) and loads the models: see flows/ephemeral.py.
+    early = EarlyServer() if starts_a_server(argv) else None
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.early_server = early
     try:
-        return args.handler(args)
+        code = args.handler(args)
     except (SluiceError, ValidationError) as exc:
         print(f"sluice: error: {redact.scrub(str(exc))}", file=sys.stderr)
-        return 2
+        code = 2
+    EXIT_CODE.append(code)
+    return code
+
+
+def exit_without_teardown() -> None:
+    """The last exit hook of `sluice run`: end the process without the interpreter's teardown,
+    which frees the models object by object (seconds). Nothing is left to write by then: the
+    store is committed, the JSONL fsynced, Prefect's log and event workers drained (before any
+    exit hook) and the server stopped (by its hook). Not after an uncaught exception."""
+    if not EXIT_CODE:
+        return
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe: nothing left to flush into
+            stream.flush()
+    os._exit(EXIT_CODE[-1])
+
+
+def starts_a_server(argv: list[str]) -> bool:
+    """`sluice run` without a Prefect server named in the environment, in a process that has
+    not imported Prefect yet (after that, starting early gains nothing)."""
+    return (argv[:1] == ["run"] and not {"-h", "--help"} & set(argv)
+            and not os.environ.get("PREFECT_API_URL") and "prefect" not in sys.modules)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from flows.cli_jobs import add_job_commands
+    from flows.cli_store import add_store_commands
+
     parser = argparse.ArgumentParser(prog="sluice", description=__doc__)
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="run the pipeline on SOURCE now, in this process")
@@ -91,10 +129,19 @@ def hide_password(store: str) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from flows.ephemeral import install
-    from flows.pipeline import pipeline
 
     params = job_params(args)
+    early: EarlyServer | None = getattr(args, "early_server", None)
+    cfg = load_config(params.config, params.overrides)
+    sandbox = start_sandbox(cfg, params) if early else None
+    from flows.pipeline import pipeline
+
     install()  # the temporary Prefect server dies with this process; concurrent starts queue
+    if early:
+        load_models(cfg, params)  # while the server boots
+        early.adopt()
+    if sandbox:
+        sandbox.join()
     state = pipeline(params, return_state=True)
     if state.is_failed():
         print(f"sluice: job failed: {state.message}", file=sys.stderr)
@@ -106,6 +153,52 @@ def cmd_run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return PARKED_EXIT
     return 0
+
+
+def runs_batches_here(params: RunParams) -> bool:
+    return params.shards <= 1 or params.shard is not None  # a sharded job's coordinator: none
+
+
+def start_sandbox(cfg: PipelineConfig, params: RunParams) -> threading.Thread | None:
+    """Start the parse-and-clean worker process (it imports lxml, pypdf, ftfy...) in a thread
+    now; the first batch then finds it idle and ready. A failure here is left for that batch,
+    which starts a worker of its own and reports why it cannot."""
+    if not (cfg.budgets.sandbox and runs_batches_here(params)):
+        return None
+    from sluice.sandbox import run_each
+
+    def start() -> None:
+        try:
+            run_each(len, [b""], [60.0], cfg.budgets.memory_mb)
+        except Exception:  # noqa: BLE001,S110 -- see above
+            pass
+
+    thread = threading.Thread(target=start, name="sluice-sandbox", daemon=True)
+    thread.start()
+    return thread
+
+
+def load_models(cfg: PipelineConfig, params: RunParams) -> None:
+    """The models the batches will use, from the loaders (cached per process) the stages call.
+    A loader's error is left for the stage, where it is handled and reported."""
+    if not runs_batches_here(params):
+        return
+    from sluice.correct import load_speller
+    from sluice.embed import load_embedder
+    from sluice.ner import load_ner
+
+    loads = []
+    if cfg.ner.mode != "pool":
+        loads.append(lambda: load_ner(cfg.ner.model))
+        if cfg.correct.enabled:
+            loads.append(load_speller)
+    if cfg.embed.enabled:
+        loads.append(lambda: load_embedder(cfg.embed.model, cfg.embed.dim))
+    for load in loads:
+        try:
+            load()
+        except Exception:  # noqa: BLE001,S110 -- see above
+            pass
 
 
 if __name__ == "__main__":

@@ -97,10 +97,12 @@ def status_lines(view: JobView) -> list[str]:
              + (f" - {view.message}" if view.message else "")]
     if p := view.progress:
         eta = "-" if p.eta_s is None else f"{p.eta_s:.0f} s"
+        # Not running (paused, crashed, ...): no rate; running: this attempt's rate.
+        rate = f"{p.docs_per_min:.0f} docs/min" if p.docs_per_min else "-"
         lines += [
             f"documents:  {p.total} total, {p.done} done, {p.failed} failed",
             f"batch:      {p.batch} of {p.batches} done",
-            f"rate:       {p.docs_per_min:.0f} docs/min   ETA {eta}",
+            f"rate:       {rate}   ETA {eta}",
         ]
     else:
         lines.append("documents:  no progress reported yet")

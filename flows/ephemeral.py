@@ -14,17 +14,30 @@ server (about 270 MB) then lives on with parent PID 1. `install()` makes two cha
   kill all but one server, whose clients then wait out the whole startup timeout), and one of
   `os.cpu_count()` machine-wide slots while it boots, so that ten starts at once do not starve
   each other's boot past the startup timeout. The wait for a lock is not part of that timeout.
+
+`EarlyServer` starts that same server before this process imports Prefect (`sluice run`): the
+server boots in its own process while this one imports Prefect and loads the models, instead of
+after, which saves the seconds of the shorter of the two. It listens on a socket bound here and
+handed over (`uvicorn --fd`), so its port is known at once and never taken by another process
+meanwhile; `adopt()` then gives it to Prefect as Prefect's own temporary server.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
+import importlib.metadata
+import importlib.util
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,6 +65,9 @@ sys.argv[0] = "uvicorn"
 runpy.run_module("uvicorn", run_name="__main__", alter_sys=True)
 """
 SLOT_WAIT_S = 600  # longest wait for a start slot before starting anyway
+# What Prefect's SubprocessASGIServer sets for its server (no UI; ephemeral-mode settings).
+SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+              "PREFECT__SERVER_FINAL": "1"}
 
 
 class _WatchedSubprocess:
@@ -91,14 +107,106 @@ def install() -> None:
     server.SubprocessASGIServer.start = start_in_turn  # type: ignore[method-assign]
 
 
-@contextlib.contextmanager
-def first_use_of_home() -> Iterator[None]:
-    """Exclusive while a Prefect home is used for the first time by this Prefect version."""
-    import prefect
-    from prefect.settings import PREFECT_HOME
+class EarlyServer:
+    """Prefect's temporary server, started in a thread before Prefect is imported here. Only
+    where the environment names no API URL; a Prefect setting from elsewhere (a profile) that
+    names one is found by `adopt()`, which then stops this server unused."""
 
-    home = Path(PREFECT_HOME.value()).expanduser()
-    done = home / f".sluice-started-{prefect.__version__}"
+    def __init__(self) -> None:
+        self.port: int | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self.error: str | None = None
+        self.home = _home_from_environment()
+        self._thread = threading.Thread(target=self._start, name="sluice-server", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            with first_use_of_home(self.home, importlib.metadata.version("prefect")), \
+                    start_slot():
+                self.process = self._spawn()
+                self.error = _wait_healthy(self.process, self.port)
+        except Exception as exc:  # noqa: BLE001 -- any failure: Prefect starts its own server
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(128)
+            self.port = listener.getsockname()[1]
+            prefect_dir = Path(importlib.util.find_spec("prefect").origin).parent  # type: ignore[arg-type, union-attr]
+            args = [sys.executable, "-c", BOOTSTRAP, str(os.getpid()), "--app-dir",
+                    str(prefect_dir.parent), "--factory", "prefect.server.api.server:create_app",
+                    "--fd", str(listener.fileno()), "--log-level", "error", "--lifespan", "on"]
+            return subprocess.Popen(args, env={**os.environ, **SERVER_ENV},
+                                    pass_fds=(listener.fileno(),))
+
+    def adopt(self) -> bool:
+        """Wait for the server and make it Prefect's temporary server, as if Prefect had
+        started it (stopped at exit by Prefect's own `stop`). False, with this server stopped,
+        where Prefect is set to use another server or this one did not start."""
+        self._thread.join()
+        from prefect.logging import get_logger
+        from prefect.server.api import server
+        from prefect.settings import PREFECT_API_URL, PREFECT_HOME
+
+        temporary = server.SubprocessASGIServer()
+        wanted = (not PREFECT_API_URL.value() and not temporary.running
+                  and Path(PREFECT_HOME.value()).expanduser() == self.home)
+        if self.error or not wanted:
+            if self.error and wanted:
+                get_logger().warning("sluice: the early server did not start (%s); starting "
+                                     "one now", self.error)
+            self.stop()
+            return False
+        temporary.port, temporary.server_process = self.port, self.process
+        temporary.running = True
+        atexit.register(temporary.stop)
+        get_logger().info("Starting temporary server on %s", temporary.address)
+        return True
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _home_from_environment() -> Path:
+    return Path(os.environ.get("PREFECT_HOME", "~/.prefect")).expanduser()
+
+
+def _wait_healthy(process: subprocess.Popen[bytes], port: int | None) -> str | None:
+    """None once the server answers; else why not. The socket listens from the start, so a
+    request waits in its queue until the server takes it."""
+    limit = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "20"))
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return f"the server exited with code {process.returncode}"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health",
+                                        timeout=max(0.1, deadline - time.monotonic())) as answer:
+                if answer.status == 200:
+                    return None
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.1)
+    return f"no answer from the server after {limit:.0f} s"
+
+
+@contextlib.contextmanager
+def first_use_of_home(home: Path | None = None, version: str | None = None) -> Iterator[None]:
+    """Exclusive while a Prefect home is used for the first time by this Prefect version
+    (default: Prefect's settings, which imports Prefect)."""
+    if home is None or version is None:
+        import prefect
+        from prefect.settings import PREFECT_HOME
+
+        home, version = Path(PREFECT_HOME.value()).expanduser(), prefect.__version__
+    done = home / f".sluice-started-{version}"
     if done.exists() and (home / "prefect.db").exists():
         yield
         return

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from sluice.config import RunParams
 from sluice.errors import SluiceError
-from tasks.progress import JobProgress, post_filter, read_progress
+from tasks.progress import JobProgress, at_rest, post_filter, read_progress
 from tasks.shards import SHARD_TAG
 
 FLOW = "sluice-pipeline"
@@ -229,5 +229,5 @@ def _view(run: FlowRun, progress: JobProgress | None) -> JobView:
                    state_type=run.state_type or StateType.PENDING,
                    message=run.state.message if run.state else None,
                    source=params.get("source") if isinstance(params, dict) else None,
-                   progress=progress)
+                   progress=progress and at_rest(progress, run.state_type))
 

@@ -9,6 +9,7 @@ import sys
 import time
 import uuid
 from collections.abc import Collection, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import NamedTuple
 
 from prefect import flow, task
@@ -18,8 +19,12 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from sluice.config import PipelineConfig, RunParams, load_config
+from sluice.correct import load_speller
+from sluice.embed import load_embedder
 from sluice.errors import ErrorRateExceeded, SluiceError
+from sluice.io.store import FinishedBatch, refs_digest
 from sluice.memory import release_free_memory
+from sluice.ner import load_ner
 from sluice.records import BatchReport, Document, Failure, RawDocument, RunSummary, SourceRef
 from sluice.shield import termination_deferred
 from tasks import STAGE
@@ -30,10 +35,12 @@ from tasks.ingest import discover_sources, ingest_batch
 from tasks.limits import ensure_limit
 from tasks.ner import ner_stages
 from tasks.parse import parse_batch
-from tasks.progress import done_before, log_failures, measure, report_progress
+from tasks.progress import Earlier, done_before, log_failures, measure, report_progress
 from tasks.secure import secure_params
 from tasks.shards import start_shards, wait_for_shards
-from tasks.store import Stored, skip_unchanged, store_batch
+from tasks.store import Planned, batch_report, skip_unchanged, store_batch
+
+Plan = list[tuple[int, list[SourceRef]]]  # batches, numbered from 1 in the job's batch plan
 
 
 def cancel_child_runs(flow: object, flow_run: object, state: object) -> None:
@@ -56,20 +63,26 @@ def pipeline(params: RunParams) -> RunSummary:
     run_id = flow_run.get_id() or str(uuid.uuid4())
     job_id = params.job or run_id  # a shard's run works under its job's id
     started = time.perf_counter()
-    refs = discover_sources(params.source)
-    batches = _batches(refs, cfg.batch_size)
-    # A resumed or re-run job (same flow run id) skips what it stored before: the store's ledger.
-    done = done_before(params.store, job_id)
+    refs, hidden = discover_sources(params.source)
+    plan = list(enumerate(_batches(refs, cfg.batch_size), 1))
+    # A resumed or re-run job (same flow run id) passes by the batches it stored before and
+    # skips the documents it stored before: the store's batches table and ledger.
+    earlier = done_before(params.store, job_id)
+    done = earlier.done
     if params.shard is None:
         emit_job_event("job.resumed" if done else "job.started", job_id, {"source": params.source})
     if params.shards > 1 and params.shard is None:
         runs = start_shards(params, job_id)
-        totals = wait_for_shards(runs, job_id, len(refs), len(batches)).report()
+        totals = wait_for_shards(runs, job_id, len(refs), len(plan)).report()
+        prior = BatchReport()  # the shards' own summaries tell their rates
     else:
-        mine = batches if params.shard is None else batches[params.shard::params.shards]
-        totals = run_batches(mine, params, cfg, job_id, run_id, done)
+        mine = plan if params.shard is None else plan[params.shard::params.shards]
+        prior = unfinished(mine, earlier.finished)[1]
+        totals = run_batches(mine, params, cfg, job_id, run_id, earlier)
     summary = RunSummary(job_id=job_id, totals=totals, wall_s=time.perf_counter() - started,
-                         store=params.store, out=params.out)
+                         store=params.store, out=params.out,
+                         hidden=len(hidden) if params.shard is None else 0,
+                         earlier=prior.processed + prior.failed)
     print("\n".join(summary.lines()))
     if done:
         print(f"of these, stored before a pause, cancel or crash of this job: {len(done)}")
@@ -77,22 +90,66 @@ def pipeline(params: RunParams) -> RunSummary:
     return summary
 
 
-def run_batches(batches: list[list[SourceRef]], params: RunParams, cfg: PipelineConfig,
-                job_id: str, run_id: str, done: Collection[str]) -> BatchReport:
-    """The batches one after the other in this run, with progress after each under its id."""
+def run_batches(plan: Plan, params: RunParams, cfg: PipelineConfig, job_id: str, run_id: str,
+                earlier: Earlier) -> BatchReport:
+    """The batches one after the other in this run, with progress after each under its id.
+    Batches the job finished before are passed by unread; their stored reports count."""
     ensure_limit()
-    started, total = time.perf_counter(), sum(len(refs) for refs in batches)
-    # What the job stored before takes no time now; a shard cannot tell which of it is its own.
-    resumed = len(done) if params.shard is None else 0
-    totals, bar = BatchReport(), None
-    for number, report in enumerate(process_batches(batches, params, cfg, job_id, done), 1):
-        totals += report
-        progress = measure(totals, total, number, len(batches),
-                           time.perf_counter() - started, resumed=resumed)
-        bar = report_progress(run_id, progress, bar)
+    todo, before = unfinished(plan, earlier.finished)
+    total, passed = sum(len(refs) for _, refs in plan), len(plan) - len(todo)
+    warming = warm_models(cfg) if todo else None
+    started, attempt, resumed = time.perf_counter(), BatchReport(), 0
+    cards = report_progress(run_id, measure(before, attempt, total, passed, len(plan), 0.0))
+    batches = process_batches(todo, params, cfg, job_id, earlier.done, warming)
+    for number, (report, done_before_now) in enumerate(batches, passed + 1):
+        attempt, resumed = attempt + report, resumed + done_before_now
+        progress = measure(before, attempt, total, number, len(plan),
+                           time.perf_counter() - started, resumed)
+        cards = report_progress(run_id, progress, cards)
         emit_job_event("batch.completed", job_id, progress.model_dump())
         release_free_memory()  # freed heap pages go back to the OS between batches
-    return totals
+    return before + attempt
+
+
+def unfinished(plan: Plan, finished: dict[int, FinishedBatch]) -> tuple[Plan, BatchReport]:
+    """The batches of `plan` still to do, and what the finished ones did: a finished batch
+    is one stored under its number with the same inputs (a changed source re-plans)."""
+    todo, before = [], BatchReport()
+    for number, refs in plan:
+        batch = finished.get(number)
+        if batch is not None and batch.digest == refs_digest(ref.label for ref in refs):
+            before += batch.report
+        else:
+            todo.append((number, refs))
+    return todo, before
+
+
+def warm_models(cfg: PipelineConfig) -> Future | None:
+    """Load this process's models in a thread while the first batch is read, parsed and
+    cleaned; the loaders are cached, so the stages then find them loaded. None: the models
+    load elsewhere (Dask workers, the NER pool) or on first use."""
+    if distributed_runner():
+        return None
+    loads = []
+    if cfg.ner.mode != "pool":
+        loads.append(lambda: load_ner(cfg.ner.model))
+        if cfg.correct.enabled:
+            loads.append(load_speller)
+    if cfg.embed.enabled:
+        loads.append(lambda: load_embedder(cfg.embed.model, cfg.embed.dim))
+    if not loads:
+        return None
+    pool = ThreadPoolExecutor(1, thread_name_prefix="sluice-warm")
+    warming = pool.submit(lambda: [load() for load in loads])
+    pool.shutdown(wait=False)  # its thread ends after this one job
+    return warming
+
+
+def _warmed(warming: Future | None) -> None:
+    """Wait for the models: a stage loading one the thread is loading would load it twice.
+    A loader's error is left for the stage, which raises it where it is handled."""
+    if warming is not None:
+        warming.exception()
 
 
 def resolve_blocks(params: RunParams) -> RunParams:
@@ -106,35 +163,46 @@ def resolve_blocks(params: RunParams) -> RunParams:
 
 
 class Prepared(NamedTuple):
-    """A batch up to NER: its documents, failures so far, and what it skipped."""
+    """A batch up to NER: its place in the plan, documents, failures so far, and what it
+    skipped (unchanged) or found done by this job before (resumed)."""
 
-    inputs: int
+    number: int
+    refs: list[SourceRef]
     docs: list[Document]
     failures: list[Failure]
     skipped: int = 0
     resumed: int = 0
 
+    def planned(self) -> Planned:
+        base = BatchReport(documents=len(self.refs), processed=self.resumed,
+                           skipped=self.skipped)
+        return Planned(self.number, refs_digest(ref.label for ref in self.refs), base)
 
-def process_batches(batches: list[list[SourceRef]], params: RunParams, cfg: PipelineConfig,
-                    job_id: str, done: Collection[str]) -> Iterator[BatchReport]:
-    """Batch by batch; with ner.mode=pool, `ner.parallel` batches at a time have their NER
-    runs in flight on the pool at once, which is how a job scales out over NER workers."""
+
+def process_batches(plan: Plan, params: RunParams, cfg: PipelineConfig, job_id: str,
+                    done: Collection[str],
+                    warming: Future | None = None) -> Iterator[tuple[BatchReport, int]]:
+    """Batch by batch, each report with the documents of it done before (resumed); with
+    ner.mode=pool, `ner.parallel` batches at a time have their NER runs in flight on the
+    pool at once, which is how a job scales out over NER workers."""
     if distributed_runner():  # Dask: every batch, all its stages, is a task on the cluster
         # As plain dicts: Dask walks the lists in a task's arguments and would take the
         # records (iterables of fields) apart.
         futures = [whole_batch.submit([r.model_dump() for r in refs], params, cfg, job_id,
                                       quote(done), number)
-                   for number, refs in enumerate(batches, 1)]
+                   for number, refs in plan]
         for future in futures:
             yield future.result()
         return
     window = cfg.ner.parallel if cfg.ner.mode == "pool" else 1
-    for first in range(0, len(batches), window):
-        prepared = [prepare_batch(refs, params, cfg, done)
-                    for refs in batches[first:first + window]]
-        annotated = ner_stages([p.docs for p in prepared], cfg, params.store, job_id, first + 1)
+    for first in range(0, len(plan), window):
+        prepared = [prepare_batch(number, refs, params, cfg, done)
+                    for number, refs in plan[first:first + window]]
+        _warmed(warming)
+        annotated = ner_stages([p.docs for p in prepared], cfg, params.store, job_id,
+                               [p.number for p in prepared])
         for batch, (docs, failed_ner) in zip(prepared, annotated, strict=False):
-            yield finish_batch(batch, docs, failed_ner, params, cfg, job_id)
+            yield finish_batch(batch, docs, failed_ner, params, cfg, job_id), batch.resumed
 
 
 def distributed_runner() -> bool:
@@ -145,16 +213,16 @@ def distributed_runner() -> bool:
 
 @task(name="whole_batch", **STAGE)
 def whole_batch(refs: list[dict], params: RunParams, cfg: PipelineConfig, job_id: str,
-                done: Collection[str], number: int) -> BatchReport:
+                done: Collection[str], number: int) -> tuple[BatchReport, int]:
     """One batch through every stage on a task runner's worker: only references travel there
     and a report comes back; the worker loads the models once and writes to the store itself."""
-    batch = prepare_batch([SourceRef(**r) for r in refs], params, cfg, done)
-    [(docs, failed_ner)] = ner_stages([batch.docs], cfg, params.store, job_id, number)
-    return finish_batch(batch, docs, failed_ner, params, cfg, job_id)
+    batch = prepare_batch(number, [SourceRef(**r) for r in refs], params, cfg, done)
+    [(docs, failed_ner)] = ner_stages([batch.docs], cfg, params.store, job_id, [number])
+    return finish_batch(batch, docs, failed_ner, params, cfg, job_id), batch.resumed
 
 
-def prepare_batch(refs: Sequence[SourceRef], params: RunParams, cfg: PipelineConfig,
-                  done: Collection[str]) -> Prepared:
+def prepare_batch(number: int, refs: Sequence[SourceRef], params: RunParams,
+                  cfg: PipelineConfig, done: Collection[str]) -> Prepared:
     """Ingest, skip, parse, clean. Documents in `done` (stored by this job) count as processed.
     Batches go in `quote()`: Prefect would otherwise walk every record of every argument."""
     raws, failed_ingest = ingest_batch(quote(refs), params.source,
@@ -164,32 +232,30 @@ def prepare_batch(refs: Sequence[SourceRef], params: RunParams, cfg: PipelineCon
     if raws and not cfg.reprocess:
         raws, skipped = skip_unchanged(quote(raws), params.store)
     if not raws:
-        return Prepared(len(refs), [], failed_ingest, skipped, resumed)
+        return Prepared(number, list(refs), [], failed_ingest, skipped, resumed)
     docs, failed_parse = parse_batch(quote(raws), cfg)
     docs, failed_clean = clean_batch(quote(docs), cfg.clean, cfg.budgets)
-    return Prepared(len(refs), docs, failed_ingest + failed_parse + failed_clean, skipped, resumed)
+    return Prepared(number, list(refs), docs, failed_ingest + failed_parse + failed_clean,
+                    skipped, resumed)
 
 
 def finish_batch(batch: Prepared, docs: list[Document], failed_ner: list[Failure],
                  params: RunParams, cfg: PipelineConfig, job_id: str) -> BatchReport:
-    """Embed and store one annotated batch."""
+    """Embed and store one annotated batch, marked finished in the job's plan with its report
+    (the same report this returns) in the store transaction of its documents."""
     chunks, failed_embed = embed_batch(quote(docs), cfg.embed) if docs else ([], [])
     failures = batch.failures + failed_ner + failed_embed
     bad = {f.doc_id for f in failed_embed}
     docs = [d for d in docs if d.id not in bad]
-    stored = Stored()
-    if docs or failures:
-        with termination_deferred():  # a cancel lands before or after the write, not inside
-            stored = store_batch(params.store, params.out, job_id, docs, chunks, failures)
+    planned = batch.planned()
+    with termination_deferred():  # a cancel lands before or after the write, not inside
+        stored = store_batch(params.store, params.out, job_id, docs, chunks, failures, planned)
     failures = failures + stored.failures  # documents that no sink could write
     unwritten = {f.doc_id for f in stored.failures}
     docs = [d for d in docs if d.id not in unwritten]
     log_failures(failures)
     emit_document_failures(job_id, failures)
-    return BatchReport(documents=batch.inputs, processed=len(docs) + batch.resumed,
-                       skipped=batch.skipped, failed=len(failures), parked=stored.parked,
-                       entities=sum(len(d.entities) for d in docs),
-                       corrections=sum(len(d.corrections) for d in docs), chunks=len(chunks))
+    return batch_report(planned.base, docs, chunks, failures, stored.parked)
 
 
 def _not_in(raws: list[RawDocument], done: Collection[str]) -> tuple[list[RawDocument], int]:

@@ -18,7 +18,8 @@ import ftfy
 from sluice.boilerplate import repeated_edge_lines, strip_boilerplate
 from sluice.config import CleanConfig
 from sluice.contacts import handle_contacts
-from sluice.currency import find_currency
+from sluice.currency import document_context, find_currency
+from sluice.date_words import document_country
 from sluice.dates import document_date, find_dates
 from sluice.edits import Edit, apply_edits
 from sluice.email_text import strip_email
@@ -144,7 +145,8 @@ def language(doc: Document, cfg: CleanConfig) -> Document:
 
 
 def currency(doc: Document, cfg: CleanConfig) -> Document:
-    mentions = find_currency(doc.text)
+    # a bare "$" is the dollar of the document's country: Reuters places, sender, text
+    mentions = find_currency(doc.text, document_context(doc.metadata, doc.text))
     rewrites = [Edit(m["start"], m["end"], f"{_plain(m['amount'])} {m['currency']}", "currency")
                 for m in mentions] if cfg.currency_rewrite else []
     return apply_edits(_with_meta(doc, "currency", mentions), rewrites)
@@ -161,7 +163,7 @@ def units(doc: Document, cfg: CleanConfig) -> Document:
 def temporal(doc: Document, cfg: CleanConfig) -> Document:
     anchor = document_date(doc.metadata, doc.text)
     doc = _with_meta(doc, "document_date", anchor.isoformat() if anchor else None)
-    return _with_meta(doc, "dates", find_dates(doc.text, anchor))
+    return _with_meta(doc, "dates", find_dates(doc.text, anchor, document_country(doc.metadata)))
 
 
 def defuse_markup(doc: Document) -> Document:

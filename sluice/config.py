@@ -89,12 +89,22 @@ class CorrectConfig(Section):
     enabled: bool = True
     max_edit_distance: int = Field(2, ge=1, le=2)  # words of 4 letters or fewer: always 1
     min_length: int = Field(3, ge=2)  # shorter tokens are too ambiguous to correct
-    min_frequency: int = Field(1000, ge=0)  # a suggestion must be a common word
+    # Scores are in Zipf units (log10 of a word's frequency per billion words, wordfreq's)
+    known_zipf: float = Field(3.0, ge=0.0)  # a word web text has this often is never changed
+    unseen_zipf: float = Field(1.0, ge=0.0)  # what keeping a word wordfreq lacks scores
+    min_candidate_zipf: float = Field(3.0, ge=0.0)  # a fix must be at least this common
     corpus_min_count: int = Field(3, ge=1)  # a word this frequent in the batch is known...
     corpus_dwarf_ratio: float = Field(5.0, ge=1.0)  # ...unless a close word is this much more
-    edit_cost: float = Field(7.0, ge=0.0)  # log-probability cost of one edit
-    min_confidence: float = Field(1.0, ge=0.0)  # log-odds the best fix needs over the next
-    languages: tuple[str, ...] = ("en",)  # correct only these (and undetected) languages
+    edit_cost: float = Field(2.0, ge=0.0)  # cost of one edit
+    typo_edit_cost: float = Field(1.0, ge=0.0)  # ...of a typing slip: swap, double, vowel
+    distance2_cost: float = Field(1.0, ge=0.0)  # extra cost of a two-edit fix
+    min_confidence: float = Field(0.5, ge=0.0)  # lead the fix needs over the word and runner-up
+    min_context: float = Field(0.0)  # neighbours' bigrams must favour the fix at least this...
+    short_word_context: float = Field(1.5)  # ...and this much for words of 4 letters or fewer
+    foreign_zipf: float = Field(3.0, ge=0.0)  # words this common abroad, side by side: foreign
+    languages: tuple[str, ...] = ("en",)  # correct only these languages
+    # undetected short text: corrected when lingua gives a language above at least this share
+    undetected_min_share: float = Field(0.1, ge=0.0, le=1.0)
 
 
 class NerConfig(Section):

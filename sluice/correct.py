@@ -1,10 +1,18 @@
-"""Spelling correction outside protected spans (SymSpell candidates, bigram context).
+"""Spelling correction outside protected spans, precision first.
 
-Guards, cheapest first: only all-lowercase alphabetic tokens (so Title-case, ALL-CAPS,
-tokens with digits, URLs and e-mail parts are never touched), a minimum length, words
-known to the dictionary or to the corpus itself, never inside an entity, and a
-confident suggestion: a common word whose noisy-channel score (word and its two
-neighbours, minus an edit-distance cost) clearly beats the runner-up's.
+A word is left alone when anything says it may be right: it is not an all-lowercase
+alphabetic token (Title-case, ALL-CAPS, digits, URL and e-mail parts), it is short, web
+text knows it (wordfreq Zipf >= `known_zipf`: US and British spellings, names, brands,
+slang, "didnt"), it is an apostrophe-less contraction, it is frequent in the batch itself,
+it sits in an entity, quotes, backticks, a URL, a #hashtag or @handle, or in a run of
+another language's words.
+
+Otherwise each dictionary word one or two edits away is scored in Zipf units (log10):
+its frequency, minus the cost of the edits (typical typing slips, a swap, a doubled or
+dropped double letter, a vowel for a vowel, cost less), plus how much its neighbours'
+bigrams favour it. The fix must beat both keeping the word (scored at its own Zipf) and
+the runner-up by `min_confidence`; an unseen bigram counts against a candidate, so a fix
+the context does not support is not made.
 """
 
 from __future__ import annotations
@@ -14,18 +22,33 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from importlib import resources
 
 from sluice.config import CorrectConfig
 from sluice.edits import Edit, OffsetMap, apply_to_text, overlaps
+from sluice.known_words import Lexicon, load_lexicon
 from sluice.records import Correction, Entity
 
-# A lowercase word not glued to other word characters, URL or e-mail punctuation.
-_WORD = re.compile(r"(?<![\w@/.\-'\u2019])[a-z]+(?![\w@/\-'\u2019]|\.\w)")
+# A lowercase word not glued to other word characters, URL or e-mail punctuation, # or @,
+# or code punctuation ("strlen(", "$lineno", "x=struct").
+_WORD = re.compile(r"(?<![\w@#/.\-'\u2019$%*=<>{\\])[a-z]+(?![\w@/\-'\u2019(\[{=<>*\\]|\.\w)")
 _ANY_WORD = re.compile(r"[A-Za-z]+")
 _PREV = re.compile(r"([A-Za-z]+) $")
 _NEXT = re.compile(r" ([A-Za-z]+)")
-_BACKOFF = 0.2  # weight of the unigram estimate inside a bigram probability
+_CONTEXT_RANGE = (-1.0, 2.0)  # log10 bounds of what one neighbour can say
+# Spans whose words are quoted, code or addresses, not prose to correct.
+_VERBATIM = re.compile(
+    r"`[^`\n]{1,200}`"  # inline code
+    r"|\"[^\"\n]{1,80}\"|\u201c[^\u201d\n]{1,80}\u201d"  # short quotations
+    r"|(?<!\w)'[^'\n]{1,40}'(?!\w)|\u2018[^\u2019\n]{1,40}\u2019(?!\w)"
+    r"|\b(?:https?://|www\.)\S+|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+"  # URLs, addresses
+    r"|(?<!\w)[#@]\w+")  # hashtags, handles
+CONTRACTIONS = frozenset(
+    "aint arent cant couldnt didnt doesnt dont hadnt hasnt havent hes id ill im isnt ive "
+    "lets mustnt neednt shes shouldnt thats theres theyd theyll theyre theyve wasnt wed "
+    "well werent weve whats wheres whos wont wouldnt youd youll youre youve yall "
+    # stems left when an odd apostrophe ("wasn?t", "wasn t") split the word
+    "aren couldn didn doesn hadn hasn haven isn mustn needn shouldn wasn weren wouldn".split())
+_VOWELS = frozenset("aeiouy")
 # The dictionary is British-leaning and lemma-heavy: a plural of a known word, or the
 # US spelling of a known British one ("labor", "centers", "signaled"), is no typo.
 _VARIANTS = tuple((re.compile(a), b) for a, b in (
@@ -35,27 +58,41 @@ _VARIANTS = tuple((re.compile(a), b) for a, b in (
     (r"yz(e|es|ed|ing)$", r"ys\1"), (r"ense(s?)$", r"ence\1"),
     (r"(?<=[aeiou])l(ed|ing|er|ers)$", r"ll\1"),
 ))
+# A fix that only strips a prefix is a derivation, not a typo: "unindicted", "reoffending".
+_PREFIXES = ("un", "re", "non", "dis", "mis", "pre", "de", "co", "in", "im", "anti", "over")
+MEMO_MAX = 200_000  # words remembered per process; past it the memo starts afresh
+_DEFAULTS = CorrectConfig()
 
 
 class Speller:
-    """SymSpell candidates scored in context, with a per-process memo of lookups."""
+    """Candidates from the dictionary, scored with wordfreq and bigram context; memoised."""
 
-    def __init__(self, symspell) -> None:
-        self._sym = symspell
-        self._bigrams: dict[str, int] = getattr(symspell, "bigrams", {}) or {}
-        self._total = float(sum(symspell.words.values()))
-        bigram_total = float(sum(self._bigrams.values())) or self._total
-        self._bigram_scale = bigram_total / self._total  # the two lists count different texts
-        self._memo: dict[tuple[str, int, int], list[tuple[str, int]]] = {}
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._zipf: dict[str, float] = {}
+        self._count: dict[str, int] = {}
+        self._memo: dict[tuple[str, int], list[tuple[str, int]]] = {}
 
-    def known(self, word: str) -> bool:
-        words = self._sym.words
-        return word in words or any(
-            pattern.search(word) and pattern.sub(repl, word, count=1) in words
-            for pattern, repl in _VARIANTS)
+    def zipf(self, word: str) -> float:
+        if word not in self._zipf:
+            if len(self._zipf) >= MEMO_MAX:  # a worker lives for many jobs: bound its memory
+                self._zipf.clear()
+            self._zipf[word] = self.lexicon.zipf(word)
+        return self._zipf[word]
+
+    def known(self, word: str, cfg: CorrectConfig | None = None) -> bool:
+        threshold = (cfg or _DEFAULTS).known_zipf
+        if word in CONTRACTIONS or self.zipf(word) >= threshold or self.count(word):
+            return True
+        return any(pattern.search(word) and self.count(pattern.sub(repl, word, count=1))
+                   for pattern, repl in _VARIANTS)
 
     def count(self, word: str) -> int:
-        return self._sym.words.get(word, 0)
+        if word not in self._count:
+            if len(self._count) >= MEMO_MAX:
+                self._count.clear()
+            self._count[word] = self.lexicon.count(word)
+        return self._count[word]
 
     def corpus_vocab(self, texts: Iterable[str], min_count: int = 3,
                      dwarf_ratio: float = 20.0) -> frozenset[str]:
@@ -74,79 +111,138 @@ class Speller:
 
     def candidates(self, word: str, max_distance: int) -> list[tuple[str, int]]:
         """(term, edit distance) for dictionary words within `max_distance`."""
-        key = (word, max_distance, 0)
+        key = (word, max_distance)
         if key not in self._memo:
-            from symspellpy import Verbosity
-
-            if len(self._memo) >= MEMO_MAX:  # a worker lives for many jobs: bound its memory
+            if len(self._memo) >= MEMO_MAX:
                 self._memo.clear()
-
-            found = self._sym.lookup(word, Verbosity.ALL, max_edit_distance=max_distance,
-                                     transfer_casing=False)
-            self._memo[key] = [(s.term, s.distance) for s in found if s.term != word]
+            self._memo[key] = self.lexicon.candidates(word, max_distance)
         return self._memo[key]
 
     def suggest(self, word: str, cfg: CorrectConfig, prev: str | None = None,
                 nxt: str | None = None) -> tuple[str, float] | None:
-        """Best fix and its margin (log-odds over the runner-up), or None if not confident."""
+        """Best fix and its lead (Zipf units) over keeping the word and over the runner-up,
+        or None if it does not lead by `min_confidence` or its neighbours disfavour it."""
         distance = 1 if len(word) <= 4 else cfg.max_edit_distance
-        scored = sorted(((self._score(term, d, prev, nxt, cfg), term)
-                         for term, d in self.candidates(word, distance)
-                         if self.count(term) >= cfg.min_frequency), reverse=True)
-        if not scored:
+        found = [(term, d) for term, d in self.candidates(word, distance)
+                 if self.zipf(term) >= cfg.min_candidate_zipf]
+        if not found:
             return None
-        margin = scored[0][0] - scored[1][0] if len(scored) > 1 else math.inf
-        if margin < cfg.min_confidence:
+        scored = sorted((self._score(word, term, d, prev, nxt, cfg) for term, d in found),
+                        reverse=True)
+        score, context, term = scored[0]
+        if _derivation(word, term):
+            return None  # best explained as derived from a known word, not as a typo
+        # a short word has many neighbours one edit away: only context can pick among them
+        needed = cfg.min_context if len(word) > 4 else cfg.short_word_context
+        keep = max(self.zipf(word), cfg.unseen_zipf)
+        margin = score - max(keep, scored[1][0] if len(scored) > 1 else keep)
+        if margin < cfg.min_confidence or context < needed:
             return None
-        return scored[0][1], min(margin, 99.0)
+        return term, round(margin, 2)
 
-    def _score(self, term: str, distance: int, prev: str | None, nxt: str | None,
-               cfg: CorrectConfig) -> float:
-        score = math.log(self._given(prev, term)) - cfg.edit_cost * distance
-        if nxt is not None and self.count(nxt):
-            score += math.log(self._given(term, nxt)) - math.log(self.count(nxt) / self._total)
-        return score
+    def _score(self, word: str, term: str, distance: int, prev: str | None, nxt: str | None,
+               cfg: CorrectConfig) -> tuple[float, float, str]:
+        """(score, the context's part of it, term)."""
+        cost = (edit_cost(word, term, cfg) if distance == 1
+                else 2 * cfg.edit_cost + cfg.distance2_cost)
+        context = self._context(prev, term) + self._context(term, nxt)
+        return self.zipf(term) - cost + context, context, term
 
-    def _given(self, prev: str | None, word: str) -> float:
-        """P(word | prev), the bigram estimate backed off to P(word)."""
-        p_word = self.count(word) / self._total
-        if prev is None or not self.count(prev) or not self._bigrams:
-            return p_word
-        pair = self._bigrams.get(f"{prev} {word}", 0) / self._bigram_scale
-        return (1 - _BACKOFF) * pair / self.count(prev) + _BACKOFF * p_word
+    def _context(self, first: str | None, second: str | None) -> float:
+        """log10 of how much likelier the pair is than its words side by side by chance.
+        A pair missing from the bigram list occurs less often than its rarest listed pair:
+        that bound says something only when chance alone would have listed it."""
+        if first is None or second is None:
+            return 0.0
+        lex = self.lexicon
+        n_first, n_second = self.count(first), self.count(second)
+        if not n_first or not n_second:
+            return 0.0  # a neighbour the dictionary lacks says nothing either way
+        expected = n_first * n_second / lex.total**2 * lex.bigram_total
+        pair = lex.bigram(first, second)
+        ratio = (pair or lex.bigram_floor) / expected
+        found = math.log10(ratio) if pair else min(0.0, math.log10(ratio))
+        return min(max(found, _CONTEXT_RANGE[0]), _CONTEXT_RANGE[1])
 
 
-MEMO_MAX = 50_000  # words' candidate lists kept; past it the memo starts afresh
+def edit_cost(word: str, term: str, cfg: CorrectConfig) -> float:
+    """The cost of one edit: typing slips (a swap, a doubled or undoubled letter, a vowel
+    for a vowel) are cheaper than other changes."""
+    return cfg.typo_edit_cost if _slip(word, term) else cfg.edit_cost
+
+
+def _slip(word: str, term: str) -> bool:
+    if len(word) == len(term):
+        diff = [i for i, (a, b) in enumerate(zip(word, term, strict=True)) if a != b]
+        if len(diff) == 2:  # a swap of neighbours
+            return diff[1] == diff[0] + 1
+        return len(diff) == 1 and {word[diff[0]], term[diff[0]]} <= _VOWELS
+    short, long_ = sorted((word, term), key=len)
+    pairs = zip(short, long_[: len(short)], strict=True)
+    i = next((i for i, (a, b) in enumerate(pairs) if a != b), len(short))
+    return (i > 0 and long_[i] == long_[i - 1]) or (i + 1 < len(long_) and
+                                                    long_[i] == long_[i + 1])
+
+
+def _derivation(word: str, term: str) -> bool:
+    """A prefix stripped or added, or one letter glued before a word: names in code and
+    mail ("xfilter", "kwave", "nobject"), which hand typing hardly ever produces."""
+    glued = word[1:] == term and word[0] != word[1]  # "tthe" is a slip, "kwave" is not
+    return glued or any(word == p + term or term == p + word for p in _PREFIXES)
 
 
 @lru_cache(maxsize=1)
 def load_speller() -> Speller:
-    """Load the 83k-word and 243k-bigram SymSpell dictionaries once per process."""
-    from symspellpy import SymSpell
-
-    sym = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
-    package = resources.files("symspellpy")
-    sym.load_dictionary(str(package / "frequency_dictionary_en_82_765.txt"), 0, 1)
-    sym.load_bigram_dictionary(str(package / "frequency_bigramdictionary_en_243_342.txt"), 0, 2)
-    return Speller(sym)
+    """Once per process; the word arrays come from a cache built on first use."""
+    return Speller(load_lexicon())
 
 
 def spelling_edits(text: str, protected: Sequence[tuple[int, int]], speller: Speller,
                    vocab: frozenset[str] | None, cfg: CorrectConfig) -> list[Edit]:
     """Planned fixes for misspelt lowercase words outside the protected spans."""
-    spans = sorted(protected)
+    spans = sorted([*protected, *verbatim_spans(text)])
     starts = [s for s, _ in spans]
     edits = []
     for match in _WORD.finditer(text):
         word = match.group()
-        if len(word) < cfg.min_length or speller.known(word) or (vocab and word in vocab):
+        if len(word) < cfg.min_length or speller.known(word, cfg) or (vocab and word in vocab):
             continue
         if overlaps(spans, starts, match.start(), match.end()):
             continue
-        fix = speller.suggest(word, cfg, *_neighbours(text, match.start(), match.end()))
+        raw = _neighbours(text, match.start(), match.end())
+        prev, nxt = (n.lower() if n else None for n in raw)
+        if _foreign_run(speller, word, prev, nxt, cfg) or _rare_pair(speller, *raw, cfg):
+            continue
+        fix = speller.suggest(word, cfg, prev, nxt)
         if fix is not None:
-            edits.append(Edit(match.start(), match.end(), fix[0], "spelling", round(fix[1], 2)))
+            edits.append(Edit(match.start(), match.end(), fix[0], "spelling", fix[1]))
     return edits
+
+
+def verbatim_spans(text: str) -> list[tuple[int, int]]:
+    """Quotations, inline code, URLs, addresses, hashtags and handles."""
+    return [m.span() for m in _VERBATIM.finditer(text)]
+
+
+def _foreign_run(speller: Speller, word: str, prev: str | None, nxt: str | None,
+                 cfg: CorrectConfig) -> bool:
+    """The word is common in another language and so is a neighbour far commoner there:
+    a foreign phrase ("vous avez") rather than a typo ("the anual report")."""
+    lex = speller.lexicon
+    if lex.foreign_zipf(word) < cfg.foreign_zipf:
+        return False
+    return any(n is not None and lex.foreign_zipf(n) >= max(cfg.foreign_zipf,
+                                                            speller.zipf(n) + 1.0)
+               for n in (prev, nxt))  # "vous" is 1000 times commoner abroad, "s" is not
+
+
+def _rare_pair(speller: Speller, prev: str | None, nxt: str | None,
+               cfg: CorrectConfig) -> bool:
+    """An unknown lowercase word beside another one is a term ("loya jirga"): typos seldom
+    come in pairs, and the context a fix would need is missing. A capitalised neighbour is
+    a name, and says nothing about the word."""
+    return any(n is not None and n.islower() and len(n) >= cfg.min_length
+               and not speller.known(n, cfg) for n in (prev, nxt))
 
 
 def correct_outside_entities(text: str, entities: Sequence[Entity], speller: Speller,
@@ -173,8 +269,7 @@ def _as_edits(corrections: Sequence[Correction]) -> list[Edit]:
 
 
 def _neighbours(text: str, start: int, end: int) -> tuple[str | None, str | None]:
-    """The words right before and after, if only a space separates them (same clause)."""
+    """The words right before and after, as written, if only a space separates them."""
     before = _PREV.search(text, max(0, start - 30), start)
     after = _NEXT.match(text, end)
-    return (before.group(1).lower() if before else None,
-            after.group(1).lower() if after else None)
+    return (before.group(1) if before else None, after.group(1) if after else None)

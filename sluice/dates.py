@@ -1,12 +1,14 @@
 """Dates in text resolved to ISO 8601 relative to the document date, at the precision
 stated: "1987" -> "1987", "in March" -> "1987-03", "March 3" -> "1987-03-03", "last
 Tuesday" -> "1987-02-24", "last week" -> "1987-W08", "1987/88" -> "1987/1988",
-"June/July" -> "1987-06/1987-07".
+"June/July" -> "1987-06/1987-07", "last weekend" -> "1987-02-21/1987-02-22", "the 1990s"
+-> "1990/1999", "Christmas" -> "1986-12-25", "this morning" -> "1987-02-26".
 
-Conventions: a month or day without a year is its occurrence nearest the document date
-(a later one if the sentence speaks of the future); a bare weekday is the last one before
-the document date unless the sentence speaks of the future; "last"/"next" are the
-nearest strictly before/after. Phrases without a fixed point ("recent weeks") give nothing.
+Conventions: a month, day or named day without a year is its occurrence nearest the
+document date, on the side the clause's tense gives ("left in March" is the last March,
+"will leave in March" the next); a bare weekday or weekend is the last one unless the
+clause speaks of the future; "last"/"next" are the nearest strictly before/after. Phrases
+without a fixed point ("recent weeks") give nothing.
 """
 
 from __future__ import annotations
@@ -17,44 +19,96 @@ from typing import Any
 
 from dateutil import parser as dateparser
 
+from sluice.date_words import (
+    DECADE_WORDS,
+    FIXED_DAYS,
+    NAMED_DAYS,
+    NUMBER_WORDS,
+    PAST_REACH,
+    decade,
+    nearest_named_day,
+    not_a_date,
+    weekend,
+    when_of,
+)
+
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October"
-          r"|November|December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)")
+# Lower-case month names only where the word has no other sense ("may", "march", "august").
+_MONTH = (r"(?:(?:January|February|March|April|May|June|July|August|September|October"
+          r"|November|December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+          r"|january|february|april|june|july|september|october|november|december)"
+          r"(?!-[a-z]))")  # not "Mar-a-Lago"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
-_DAY = (r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?|One|Two|Three|Four|Five|Six|Seven|Eight"
-        r"|Nine|Ten")  # Reuters writes "May One"
+_DAY = (r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|d)?|One|Two|Three|Four|Five|Six|Seven|Eight"
+        r"|Nine|Ten")  # Reuters writes "May One", the Government Printing Office "May 22d"
 _MOD = r"(?:(?:early|mid|late|end)[- ])?"
+_REL = r"(?P<rel>(?i:last|next|this))"
+_PART = r"(?: (?:morning|afternoon|evening|night))?"
+_NAMED = "|".join(sorted((" ".join(w[0].upper() + w[1:] for w in k.split())
+                          .replace(".", r"\.").replace("'", "['’]")
+                          for k in (*NAMED_DAYS, *FIXED_DAYS)), key=len, reverse=True))
 _PATTERNS = [  # (kind, regex); earlier kinds win where matches overlap
-    ("iso", rf"{_YEAR}-[01]\d-[0-3]\d"),
+    ("iso", rf"{_YEAR}-[01]\d-[0-3]\d(?:T\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?"),
+    ("iso_slash", rf"{_YEAR}/[01]\d/[0-3]\d"),
     ("numeric", r"[01]?\d/[0-3]?\d/(?:\d\d)?\d\d"),
+    ("two_dates", rf"(?P<d>{_DAY}) (?P<m>{_MONTH}) ?(?:/|-|to) ?(?P<d2>{_DAY}) (?P<m2>{_MONTH}),?"
+                  rf" (?P<y>{_YEAR})"),
+    ("two_dates", rf"(?P<m>{_MONTH}) (?P<d>{_DAY}) ?(?:-|to|through|until) ?(?P<m2>{_MONTH})"
+                  rf" (?P<d2>{_DAY})(?:,? (?P<y>{_YEAR}))?"),
     ("month_range", rf"(?P<m1>{_MONTH})[/-](?P<m2>{_MONTH}),?(?: (?P<y>{_YEAR}))?"),
-    ("day_range", rf"(?P<m>{_MONTH}) (?P<d>{_DAY})(?:-| to )(?P<d2>{_DAY})(?:,? (?P<y>{_YEAR}))?"),
+    ("day_range", rf"(?P<m>{_MONTH}) (?P<d>{_DAY})(?:-| to | and | through )(?P<d2>{_DAY})"
+                  rf"(?:,? (?P<y>{_YEAR}))?(?! (?:pct|mln|bln|dlrs))"),
     ("weekday_date", rf"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,? (?P<m>{_MONTH}) (?P<d>{_DAY})"
                      rf"(?:,? (?P<y>{_YEAR}))?"),
-    ("month_day_year", rf"(?P<m>{_MONTH}) (?P<d>{_DAY}),? (?P<y>{_YEAR})"),
-    ("day_month_year", rf"(?P<d>{_DAY}) (?P<m>{_MONTH}),? (?P<y>{_YEAR})"),
-    ("month_day", rf"(?P<m>{_MONTH}) (?P<d>{_DAY})(?![\d,.]\d|\d| (?:pct|mln|bln|dlrs))"),
-    ("day_month", rf"(?P<d>{_DAY}) (?P<m>{_MONTH})"),
-    ("month_year", rf"{_MOD}(?P<m>{_MONTH}),? (?P<y>{_YEAR})"),
-    ("month", rf"(?:(?P<rel>(?i:last|next|this)) )?{_MOD}(?P<m>{_MONTH})"),
-    ("weekday", r"(?:(?P<rel>(?i:last|next|this)) )?(?P<w>(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)"
-                r"day)(?:'s)?"),
-    ("relative_day", r"(?i:today|yesterday|tomorrow|tonight|last night)"),
-    ("relative", r"(?i:(?P<rel>last|next|this|coming|past) (?P<unit>week|month|year))"),
-    ("ago", r"(?P<n>a|one|two|three|four|five|six|\d+) (?P<unit>day|week|month|year)s? ago"),
+    ("month_day_year", rf"(?P<m>{_MONTH}) (?:the )?(?P<d>{_DAY}),? (?P<y>{_YEAR})"),
+    ("day_month_year", rf"(?:the )?(?P<d>{_DAY}) (?:of )?(?P<m>{_MONTH}),? (?P<y>{_YEAR})"),
+    ("month_rel_year", rf"{_MOD}(?P<m>{_MONTH})(?: (?:the )?(?P<d>{_DAY}))?,? (?:of )?"
+                       r"(?P<ry>(?i:last|next|this)) year"),
+    ("month_day", rf"(?P<m>{_MONTH}) (?:the )?(?P<d>{_DAY})(?![\d,.]\d|\d| (?:pct|mln|bln|dlrs))"),
+    ("day_month", rf"(?:the )?(?P<d>{_DAY}) (?:of )?(?P<m>{_MONTH})"),
+    ("week_of", rf"the (?P<nth>first|second|third|fourth|last) week of (?P<m>{_MONTH})"
+                rf"(?:,? (?P<y>{_YEAR}))?"),
+    ("month_year", rf"{_MOD}(?P<m>{_MONTH}),? (?:of )?(?P<y>{_YEAR})"),
+    ("named", rf"(?:{_REL} )?(?P<h>{_NAMED})(?:,? (?P<y>{_YEAR}))?"),
+    ("month", rf"(?:{_REL} )?{_MOD}(?P<m>{_MONTH})"),
+    ("weekend", r"(?:(?P<rel>(?i:last|next|this|coming|past)) |(?i:the) )?weekend(?!s)"),
+    ("weekday", rf"(?:{_REL} )?(?P<w>(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)(?:'s)?{_PART}"),
+    ("relative_day", r"(?i:today|tonight|last night|last evening|this (?:morning|afternoon"
+                     r"|evening)|(?:yesterday|tomorrow)(?: (?:morning|afternoon|evening|night))?)"),
+    ("relative", r"(?P<rel>(?i:last|next|this|coming|past)) (?P<unit>week|month|year)"),
+    ("ago", r"(?P<n>[A-Za-z]+|\d+) (?P<unit>(?i:day|week|month|year|decade))s? (?i:ago)"),
+    ("decade", rf"(?:(?i:the) )?{_MOD}(?:(?P<dec>(?:1[6-9]|20)\d0)'?s|'(?P<dec2>\d0)s)"),
+    ("decade", rf"(?i:the) {_MOD}(?P<word>(?i:{'|'.join(DECADE_WORDS)}))"),
     ("year_range", rf"(?P<y>{_YEAR})[/-](?P<y2>\d\d|{_YEAR})(?!\d)"),
     ("year", rf"(?P<y>{_YEAR})"),
+    ("year", rf"(?:mid|end)-(?P<y>{_YEAR})"),  # "mid-1993", "end-1986"
 ]
-_COMPILED = [(kind, re.compile(rf"(?<![\w$.,/-]){p}(?![\w/]|[.,]\d)")) for kind, p in _PATTERNS]
-_FUTURE = re.compile(r"\b(?:will|would|shall|expected|scheduled|planned|plans|to be|is to"
-                     r"|are to|next|coming|shipment|delivery|forward|new crop)\b[^.;]*$",
-                     re.IGNORECASE)
-_AHEAD = re.compile(r"\b(?:by|until|till|before)\s+(?:the end of |early |late )?$", re.I)
-_BEHIND = re.compile(r"\b(?:ended|since|through|last)\s+$", re.IGNORECASE)
+# A dash may open a phrase where it stands for a dash ("[laughter]-2 years ago"), not a
+# year ("1986-87"). Plain lookbehinds only: an alternation of them makes the scan 10x slower.
+_OPEN = {"year": r"(?<![\w$.,/-])"}
+_COMPILED = [(kind, re.compile(_OPEN.get(kind, r"(?<![\w$.,/])(?<![^\s\])]-)") + p
+                               + r"(?![\w/]|[.,]\d)")) for kind, p in _PATTERNS]
+# A cheap test per kind, run once per text, skips patterns that cannot match it.
+_GATES = {
+    "named": re.compile(r"Christmas|Easter|Thanksgiving|Boxing|New Year|Good Friday|Memorial"
+                        r"|Labou?r Day|Independence|Veterans|Columbus|Luther|Halloween"
+                        r"|Valentine|Patrick|Guy Fawkes"),
+    "weekend": re.compile("weekend"), "week_of": re.compile("week of"),
+    "weekday": re.compile("day"), "weekday_date": re.compile("day"),
+    "relative_day": re.compile(r"(?i)today|tonight|last night|last evening|this morning"
+                               r"|this afternoon|this evening|yesterday|tomorrow"),
+    "relative": re.compile(r"(?i)(?:last|next|this|coming|past) (?:week|month|year)"),
+    "ago": re.compile(r"(?i) ago\b"), "decade": re.compile(r"\d0'?s\b|(?i:ties)\b"),
+}
+# Numbers in links and addresses are no dates. Bounded, so a long run without spaces stays
+# linear.
+_LINKS = re.compile(r"\b(?:https?://|www\.)\S{1,2000}|(?<![^\s<(\[\"'])[^\s@]{1,200}@\S{1,500}")
+# Kinds whose value never depends on the side of the anchor (so the tense is not read).
+_FIXED = {"iso", "iso_slash", "numeric", "year", "year_range", "decade", "relative", "ago",
+          "relative_day", "month_rel_year"}
 _DAY_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _DAY_MON_YEAR = re.compile(r"\s*\d{1,2}-[A-Za-z]{3}-\d{4}")
-_NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
 def document_date(metadata: dict[str, Any], text: str = "") -> date | None:
@@ -74,51 +128,78 @@ def document_date(metadata: dict[str, Any], text: str = "") -> date | None:
     return None
 
 
-def find_dates(text: str, anchor: date | None) -> list[dict[str, Any]]:
-    """Resolved date mentions in text order: text, start, end, iso."""
-    taken: list[tuple[int, int]] = []
+def find_dates(text: str, anchor: date | None,
+               country: str | None = None) -> list[dict[str, Any]]:
+    """Resolved date mentions in text order: text, start, end, iso. `country` (an ISO code)
+    picks the calendar for named days such as Thanksgiving."""
+    taken = bytearray(len(text))  # 1 where a phrase (or a link) already lies: linear
+    for m in _LINKS.finditer(text):
+        taken[m.start():m.end()] = b"\1" * (m.end() - m.start())
     found = []
     for kind, pattern in _COMPILED:
+        if kind in _GATES and not _GATES[kind].search(text):
+            continue
         for m in pattern.finditer(text):
-            if any(s < m.end() and m.start() < e for s, e in taken):
+            if taken.find(1, m.start(), m.end()) >= 0:
                 continue
-            iso = _resolve(kind, m, anchor, text[max(0, m.start() - 80):m.start()])
-            taken.append((m.start(), m.end()))  # "February 30" must not become "February"
+            # marked even when it resolves to nothing: "February 30" is not then "February"
+            taken[m.start():m.end()] = b"\1" * (m.end() - m.start())
+            before, after = text[max(0, m.start() - 160):m.start()], text[m.end():m.end() + 80]
+            if not_a_date(kind, m, before, after):
+                continue
+            sided = kind not in _FIXED and not m.groupdict().get("y") and anchor is not None
+            when = when_of(before, after, kind) if sided else None
+            iso = _resolve(kind, m, anchor, when, country)
             if iso:
                 found.append({"text": m.group(), "start": m.start(), "end": m.end(),
                               "iso": iso})
     return sorted(found, key=lambda d: d["start"])
 
 
-def resolve_date(text: str, anchor: date | None) -> str | None:
+def resolve_date(text: str, anchor: date | None, country: str | None = None) -> str | None:
     """One date phrase (a DATE entity's text) as ISO, or None."""
-    found = find_dates(text, anchor)
+    found = find_dates(text, anchor, country)
     return found[0]["iso"] if len(found) == 1 else None
 
 
-def _resolve(kind: str, m: re.Match[str], anchor: date | None, before: str) -> str | None:
+def _resolve(kind: str, m: re.Match[str], anchor: date | None, when: str | None,
+             country: str | None) -> str | None:
     g = {k: v for k, v in m.groupdict().items() if v}
-    future = not _BEHIND.search(before) and bool(_AHEAD.search(before) or _FUTURE.search(before))
     try:
-        if kind in ("iso", "numeric"):
+        if kind in ("iso", "iso_slash", "numeric"):
             return _explicit(m.group(), kind)
         if kind in ("year", "year_range"):
             return _years(g["y"], g.get("y2"))
+        if kind == "decade":
+            return decade(g, anchor)
+        if kind == "two_dates":
+            first = _month_phrase(g, anchor, when)
+            second = _month_phrase({"m": g["m2"], "d": g["d2"], "y": first[:4]}, anchor, when)
+            return f"{first}/{second}" if first < second else None
         if "m1" in g:
-            return _month_range(g, anchor, future)
+            return _month_range(g, anchor, when)
         if "d2" in g:
-            first = _month_phrase(g, anchor, future)
+            first = _month_phrase(g, anchor, when)
             return first and f"{first}/{first[:8]}{_day_no(g['d2']):02d}"
+        if kind == "month_rel_year" and anchor:
+            step = {"last": -1, "next": 1}.get(g["ry"].lower(), 0)
+            return _month_phrase({**g, "y": str(anchor.year + step)}, anchor, when)
+        if kind == "week_of":
+            return _week_of(g, anchor, when)
         if "m" in g:
-            return _month_phrase(g, anchor, future)
-        return _relative(kind, g, m.group().lower(), anchor, future)
+            return _month_phrase(g, anchor, when)
+        if kind == "named":
+            return nearest_named_day(g, anchor, when, country)
+        return _relative(kind, g, m.group().lower(), anchor, when)
     except ValueError:  # February 30
         return None
 
 
 def _explicit(text: str, kind: str) -> str:
     if kind == "iso":
-        return date.fromisoformat(text).isoformat()
+        return date.fromisoformat(text[:10]).isoformat()
+    if kind == "iso_slash":
+        return date.fromisoformat(text.replace("/", "-")).isoformat()
     month, day, year = (int(p) for p in text.split("/"))
     year += 1900 if year < 100 and year >= 30 else 2000 if year < 100 else 0
     return date(year, month, day).isoformat()
@@ -143,7 +224,7 @@ def _day_no(text: str) -> int:
     return int(re.match(r"\d+", text).group())
 
 
-def _month_phrase(g: dict[str, str], anchor: date | None, future: bool) -> str | None:
+def _month_phrase(g: dict[str, str], anchor: date | None, when: str | None) -> str | None:
     month = _month_no(g["m"])
     day = _day_no(g["d"]) if "d" in g else None
     if "y" in g:
@@ -151,26 +232,26 @@ def _month_phrase(g: dict[str, str], anchor: date | None, future: bool) -> str |
     elif anchor is None:
         return None
     else:
-        year = _nearest_year(anchor, month, day, (g.get("rel") or "").lower() or None, future)
+        year = _nearest_year(anchor, month, day, (g.get("rel") or "").lower() or None, when)
     if day is None:
         return f"{year:04d}-{month:02d}"
     return date(year, month, day).isoformat()
 
 
-def _month_range(g: dict[str, str], anchor: date | None, future: bool) -> str | None:
+def _month_range(g: dict[str, str], anchor: date | None, when: str | None) -> str | None:
     first, last = _month_no(g["m1"]), _month_no(g["m2"])
     if "y" in g:
         year = int(g["y"])
     elif anchor is None:
         return None
     else:
-        year = _nearest_year(anchor, first, None, None, future)
+        year = _nearest_year(anchor, first, None, None, when)
     end_year = year + 1 if last < first else year
     return f"{year:04d}-{first:02d}/{end_year:04d}-{last:02d}"
 
 
 def _nearest_year(anchor: date, month: int, day: int | None, rel: str | None,
-                  future: bool) -> int:
+                  when: str | None) -> int:
     """The year putting month (and day) nearest the anchor, on the side the text implies."""
     now = anchor.year * 12 + anchor.month - 1 + (anchor.day - 1) / 31
     frac = (day - 1) / 31 if day else (anchor.day - 1) / 31
@@ -181,29 +262,52 @@ def _nearest_year(anchor: date, month: int, day: int | None, rel: str | None,
     years = [anchor.year - 1, anchor.year, anchor.year + 1]
     if rel == "last":
         years = [y for y in years if offset(y) < 0]
-    elif rel == "next" or future:
+    elif rel == "next" or (rel is None and when == "future"):
         years = [y for y in years if offset(y) >= 0]
+    elif rel is None and when == "past":
+        years = [y for y in years if -PAST_REACH <= offset(y) <= 0] or years
+    elif rel is None and when == "since":
+        years = [y for y in years if offset(y) <= 0]
     return min(years, key=lambda y: (abs(offset(y)), -y))  # a tie goes to the future
 
 
+def _week_of(g: dict[str, str], anchor: date | None, when: str | None) -> str | None:
+    month = _month_phrase({"m": g["m"], **({"y": g["y"]} if "y" in g else {})}, anchor, when)
+    if month is None:
+        return None
+    first = date.fromisoformat(f"{month}-01")
+    if g["nth"] == "last":
+        nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        start = nxt - timedelta(days=7)
+    else:
+        start = first + timedelta(weeks=("first", "second", "third", "fourth").index(g["nth"]))
+    return f"{start.isoformat()}/{(start + timedelta(days=6)).isoformat()}"
+
+
 def _relative(kind: str, g: dict[str, str], text: str, anchor: date | None,
-              future: bool) -> str | None:
+              when: str | None) -> str | None:
     if anchor is None:
         return None
     if kind == "relative_day":
-        shift = {"yesterday": -1, "last night": -1, "tomorrow": 1}.get(text, 0)
+        shift = {"yesterday": -1, "last": -1, "tomorrow": 1}.get(text.split()[0], 0)
         return (anchor + timedelta(days=shift)).isoformat()
     if kind == "weekday":
-        return _weekday(anchor, _WEEKDAYS.index(g["w"].lower()), g.get("rel"), future)
+        return _weekday(anchor, _WEEKDAYS.index(g["w"].lower()), g.get("rel"), when)
+    if kind == "weekend":
+        return weekend(anchor, (g.get("rel") or "").lower(), when)
     if kind == "ago":
-        n = _NUMBER_WORDS.get(g["n"].lower()) or int(g["n"])
-        return _period(anchor, g["unit"].lower(), -n)
+        n = int(g["n"]) if g["n"].isdigit() else NUMBER_WORDS.get(g["n"].lower())
+        unit = g["unit"].lower()
+        if n is None:  # "many years ago"
+            return None
+        return _period(anchor, "year", -10 * n) if unit == "decade" else _period(anchor, unit, -n)
     step = {"last": -1, "past": -1, "next": 1, "coming": 1}.get(g["rel"].lower(), 0)
     return _period(anchor, g["unit"].lower(), step)
 
 
-def _weekday(anchor: date, weekday: int, rel: str | None, future: bool) -> str:
-    ahead = rel == "next" or (rel in (None, "this") and future)
+def _weekday(anchor: date, weekday: int, rel: str | None, when: str | None) -> str:
+    rel = rel.lower() if rel else None
+    ahead = rel == "next" or (rel in (None, "this") and when == "future")
     if ahead:
         return (anchor + timedelta(days=(weekday - anchor.weekday() - 1) % 7 + 1)).isoformat()
     return (anchor - timedelta(days=(anchor.weekday() - weekday - 1) % 7 + 1)).isoformat()

@@ -1,10 +1,17 @@
 """Offline language detection: scripts first, then stopword profiles for Latin-script
-languages. Short or mixed text gives None ("unknown"), which correction treats as English."""
+languages, then lingua's n-gram models for what the profiles cannot place.
+
+On 501 short real texts (spaCy's example sentences in 14 languages, Reuters first sentences)
+the profiles alone left 36 of 101 foreign sentences unknown, which correction then took for
+English; lingua (low-accuracy mode, these 15 languages) placed 97 of 101 and kept 95.8% of
+the English ones English, at about 1-5 ms a text. It runs only where the profiles give up.
+"""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 _PROFILES = {
     "en": "the of and to in is that for it was on are with as be by this at from have not "
@@ -36,6 +43,38 @@ _TOKEN = re.compile(r"[^\W\d_]+")
 
 
 def detect_language(text: str, min_words: int = 5) -> str | None:
+    """A language code, or None for text too short (under `min_words` words) or mixed."""
+    found = _by_script_or_stopwords(text, min_words)
+    if found is None and len(_TOKEN.findall(text[:5000])) >= min_words:
+        return guess_language(text)
+    return found
+
+
+def guess_language(text: str) -> str | None:
+    """lingua's best guess among the profiled languages, or None; even for a few words."""
+    found = _lingua().detect_language_of(text[:2000])
+    return found.iso_code_639_1.name.lower() if found is not None else None
+
+
+def confidence(text: str, lang: str) -> float:
+    """lingua's confidence (0-1) that `text` is in `lang`, among the profiled languages."""
+    values = _lingua().compute_language_confidence_values(text[:2000])
+    return next((v.value for v in values if v.language.iso_code_639_1.name.lower() == lang),
+                0.0)
+
+
+@lru_cache(maxsize=1)
+def _lingua():
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+    codes = ["en", *_PROFILES, "ru", "el", "ja", "ko"]
+    languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in codes]
+    # low-accuracy mode (trigrams only): as right on the short-text set above, and its
+    # models load lazily in a fraction of the time of the full ones
+    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+
+
+def _by_script_or_stopwords(text: str, min_words: int) -> str | None:
     sample = text[:5000]
     letters = sum(c.isalpha() for c in sample) or 1
     for lang, script in _SCRIPTS:  # kana before han: Japanese mixes both

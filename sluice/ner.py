@@ -15,6 +15,7 @@ from sluice.config import CorrectConfig, NerConfig
 from sluice.correct import Speller, spelling_edits
 from sluice.dates import document_date, resolve_date
 from sluice.edits import apply_edits, protected_spans
+from sluice.language import confidence
 from sluice.records import Document, Entity
 
 
@@ -96,17 +97,33 @@ def _annotate(doc: Document, entities: list[Entity], speller: Speller | None,
     doc = doc.model_copy(update={"entities": tuple(_with_date(e, anchor) for e in entities)})
     if speller is None or not cfg.enabled or not _correctable(doc, cfg):
         return doc
-    edits = spelling_edits(doc.text, protected_spans(doc), speller, vocab, cfg)
+    weak = [e for e in doc.entities if _weak_entity(e, speller, cfg)]
+    protected = [s for s in protected_spans(doc) if s not in {(e.start, e.end) for e in weak}]
+    edits = spelling_edits(doc.text, protected, speller, vocab, cfg)
+    fixed = {(e.start, e.end) for e in weak if any(e.start <= x.start < e.end for x in edits)}
+    if fixed:  # "recieve" tagged PERSON was a misspelling, not an entity
+        doc = doc.model_copy(update={"entities": tuple(
+            e for e in doc.entities if (e.start, e.end) not in fixed)})
     return apply_edits(doc, edits)
 
 
+def _weak_entity(entity: Entity, speller: Speller, cfg: CorrectConfig) -> bool:
+    """One all-lowercase word the lexicon does not know: names are capitalised or known
+    (wordfreq has brands and names), so spaCy's tag is no reason to protect it."""
+    text = entity.text
+    return text.isalpha() and text.islower() and not speller.known(text, cfg)
+
+
 def _correctable(doc: Document, cfg: CorrectConfig) -> bool:
-    """A detected language must be one of `correct.languages`. Undetected text is taken as
-    English only while short: a long text the detector cannot place is mixed or foreign, and
-    "correcting" it would turn its words into English ones ("notre" into "note")."""
+    """A detected language must be one of `correct.languages`. Undetected text is corrected
+    only while short and lingua gives one of them some confidence: a long text the detector
+    cannot place is mixed or foreign, and "correcting" it would turn its words into English
+    ones ("notre" into "note", "vous" into "nous")."""
     if doc.language is not None:
         return doc.language in cfg.languages
-    return len(doc.text.split()) < UNDETECTED_MAX_WORDS
+    if len(doc.text.split()) >= UNDETECTED_MAX_WORDS:
+        return False
+    return max(confidence(doc.text, lang) for lang in cfg.languages) >= cfg.undetected_min_share
 
 
 def _anchor(doc: Document) -> date | None:

@@ -2,6 +2,7 @@
 
 Shared by the currency and unit extractors, plus the `numbers` cleaning step that
 unifies digit grouping ("1 000 000" with thin or no-break spaces, "1'000") and minus signs.
+Numbers in words ("twenty-five million", "half a billion") are read by text2num.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import NamedTuple
+
+from text_to_num import text2num
 
 # English grouping first; German grouping only when unambiguous (two dot groups, or a
 # decimal comma after one); a lone comma with 1-2 digits after it is a decimal comma.
@@ -25,6 +28,19 @@ SCALES = {"thousand": 1e3, "mln": 1e6, "million": 1e6, "millions": 1e6, "mn": 1e
 SCALE = (r"(?:(?:mio|mill|mrd)\b\.?|(?:" + "|".join(sorted(SCALES, key=len, reverse=True))
          + r")\b)")
 WORD_NUMBER = r"\b(?:" + "|".join(WORD_NUMBERS) + r")\b"
+_UNITS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+          "|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty"
+          "|seventy|eighty|ninety")
+_BIG = "hundred|thousand|millions?|billions?|trillions?"
+_WORD = rf"(?:{_UNITS}|{_BIG})"
+# "twenty-five million", "Three Hundred and Thirty Eight Million", "half a billion",
+# "one-half billion", "a billion and a half", "Twenty Million, Five Hundred Thousand"
+_AFTER_BIG = r"(?:(?<=hundred)|(?<=thousand)|(?<=illion)|(?<=illions))"
+WORD_AMOUNT = (rf"\b(?:(?:half[ -]a|one-half|an?)[ -](?={_BIG})|(?=(?:{_UNITS})\b))"
+               rf"{_WORD}(?:(?:[ -]|, )(?:{_WORD})\b|{_AFTER_BIG},? and (?:{_UNITS})\b)*"
+               rf"(?:{_AFTER_BIG} and a half\b)?")
+_WORD_SCALE = re.compile(r"(?:thousand|millions?|billions?|trillions?)$", re.IGNORECASE)
+_HALF = re.compile(r"^(?:half[ -]a|one-half)[ -]", re.IGNORECASE)
 # "1,750 to 1,780 dlrs": earlier numbers of a range or list share the unit that ends it
 _CHAIN_LINK = re.compile(rf"(?<![\w.,])({NUMBER}|{WORD_NUMBER})(?: ({SCALE}))?"
                          r"(?:,? (?:to|and)|,|-) ?$",
@@ -45,6 +61,8 @@ def parse_number(text: str) -> float:
     text = text.strip()
     if text.lower() in WORD_NUMBERS:
         return float(WORD_NUMBERS[text.lower()])
+    if text[:1].isalpha():
+        return parse_words(text)
     if fraction := re.fullmatch(r"(\d+)(?:\.(\d+))?-(\d+)/(\d+)", text):
         # "5-3/8" is 5.375; "1.58-1/2" is 1.58 and half of the last decimal place: 1.585
         whole, decimals, num, den = fraction.groups()
@@ -58,14 +76,33 @@ def parse_number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
+def parse_words(text: str) -> float:
+    """A number in English words; raises ValueError when text2num cannot read it."""
+    words = re.sub(r"\s+", " ", text.strip().lower()).replace(",", "")
+    factor = 1.0
+    if (half := _HALF.match(words)) is not None:
+        words, factor = "one " + words[half.end():], 0.5
+    elif words.endswith(" and a half"):
+        words, factor = words[:-len(" and a half")], 1.5
+    words = re.sub(r"^an? ", "one ", words)
+    # text2num stops at billions: "one trillion" is read as "one" times 10^12
+    head, trillion, tail = re.sub(r"trillions?", "trillion", words).partition(" trillion")
+    if trillion:
+        rest = float(text2num(tail.strip(), "en")) if tail.strip() else 0.0
+        return (float(text2num(head, "en")) * 1e12 + rest) * factor
+    return float(text2num(words, "en")) * factor
+
+
 def scaled(number: str, scale: str | None) -> float:
     factor = SCALES[scale.lower().rstrip(".")] if scale else 1.0
     return round(parse_number(number) * factor, 6)
 
 
-def amount_pattern(unit: str, qualifier: str = r"(?!)") -> re.Pattern[str]:
-    """<number> [scale] [qualifier] <unit>; `unit` and `qualifier` are regex fragments."""
-    return re.compile(rf"(?<![\w.,$])(?P<num>{NUMBER}|{WORD_NUMBER})(?:[ -](?P<scale>{SCALE}))?"
+def amount_pattern(unit: str, qualifier: str = r"(?!)", words: bool = False) -> re.Pattern[str]:
+    """<number> [scale] [qualifier] <unit>; `unit` and `qualifier` are regex fragments.
+    With `words`, numbers in words of any length ("twenty-five million") count too."""
+    number = f"{NUMBER}|{WORD_AMOUNT}" if words else f"{NUMBER}|{WORD_NUMBER}"
+    return re.compile(rf"(?<![\w.,$])(?P<num>{number})(?:[ -](?P<scale>{SCALE}))?"
                       rf"[ -](?:(?P<qual>{qualifier}) )?(?P<unit>{unit})(?![\w])",
                       re.IGNORECASE)
 
@@ -73,9 +110,15 @@ def amount_pattern(unit: str, qualifier: str = r"(?!)") -> re.Pattern[str]:
 def find_amounts(text: str, pattern: re.Pattern[str]) -> Iterator[Amount]:
     """Every number with its unit, ranges and lists included ("35 and 45 dlrs")."""
     for m in pattern.finditer(text):
-        value = scaled(m.group("num"), m.group("scale"))
+        try:
+            value = scaled(m.group("num"), m.group("scale"))
+        except ValueError:  # words that only look like a number: "one two"
+            continue
         unit, qual = m.group("unit"), m.group("qual") or ""
-        yield from _chained(text, m.start(), m.group("scale"), unit, qual)
+        # "four to five billion francs": the four shares a scale written in words too
+        words_scale = _WORD_SCALE.search(m.group("num"))
+        scale = m.group("scale") or (words_scale.group().lower() if words_scale else None)
+        yield from _chained(text, m.start(), scale, unit, qual)
         yield Amount(m.start(), m.end(), value, unit, qual)
 
 

@@ -243,9 +243,9 @@ def _parse_jsonl(raw: RawDocument, text_field: str, content: str,
         raise BadRecord(f"{_where(raw)}: the record {problem} {text_field!r} field ({fields})")
     kind = _detect(value) if content == "auto" else content
     text, content_type, title, metadata = _parse_embedded(value, kind, budgets)
-    scalars = {k: v for k, v in record.items() if k != text_field and _is_scalar(v)}
+    kept = {k: v for k, v in record.items() if k != text_field and _keepable(v)}
     title = record["title"] if isinstance(record.get("title"), str) else title
-    return text, content_type, title, {**metadata, **scalars}
+    return text, content_type, title, {**metadata, **kept}
 
 
 def _json_object(raw: RawDocument) -> dict[str, Any]:
@@ -281,6 +281,17 @@ def _detect(value: str) -> str:
 
 def _is_scalar(value: Any) -> bool:
     return isinstance(value, str | int | float | bool)
+
+
+MAX_LIST = 64  # items of a list field kept as metadata (Reuters `places`, `topics`)
+
+
+def _keepable(value: Any) -> bool:
+    """Scalars, and short flat lists of them: labels such as Reuters' `places` give the
+    cleaning steps their context (a wire's country decides what a bare "$" is)."""
+    if isinstance(value, list):
+        return len(value) <= MAX_LIST and all(_is_scalar(item) for item in value)
+    return _is_scalar(value)
 
 
 _PARSERS: dict[str, Callable[[bytes, BudgetConfig], Parsed]] = {

@@ -119,6 +119,8 @@ class RunSummary(Record):
     wall_s: float
     store: str  # password masked: the summary is printed, logged and kept as the run's result
     out: str
+    hidden: int = 0  # names with a leading dot, skipped by design (their names are logged)
+    earlier: int = 0  # inputs of the totals that earlier attempts of the job worked through
 
     @field_validator("store", "out")
     @classmethod
@@ -127,8 +129,8 @@ class RunSummary(Record):
 
     @property
     def docs_per_min(self) -> float:
-        done = self.totals.processed + self.totals.failed
-        return 60.0 * done / self.wall_s if self.wall_s else 0.0
+        done = self.totals.processed + self.totals.failed - self.earlier  # this attempt's
+        return 60.0 * max(done, 0) / self.wall_s if self.wall_s else 0.0
 
     def lines(self) -> list[str]:
         t = self.totals
@@ -136,7 +138,8 @@ class RunSummary(Record):
             f"job {self.job_id}",
             f"documents in: {t.documents}   processed: {t.processed}   skipped (unchanged): "
             f"{t.skipped}   failed: {t.failed}"
-            + (f"   parked: {t.parked} (run `sluice replay`)" if t.parked else ""),
+            + (f"   parked: {t.parked} (run `sluice replay`)" if t.parked else "")
+            + (f"   skipped (hidden): {self.hidden}" if self.hidden else ""),
             f"entities: {t.entities}   corrections: {t.corrections}   chunks embedded: {t.chunks}",
             f"wall time: {self.wall_s:.1f} s   throughput: {self.docs_per_min:.0f} docs/min",
             f"store: {self.store}",

@@ -48,12 +48,13 @@ def ner_batch(docs: Sequence[Document],
 
 
 def ner_stages(batches: Sequence[Sequence[Document]], cfg: PipelineConfig, store: str,
-               job_id: str, first_no: int) -> list[tuple[list[Document], list[Failure]]]:
+               job_id: str, numbers: Sequence[int]) -> list[tuple[list[Document], list[Failure]]]:
     """In this process under the NER concurrency limit, one batch after the other; or on the
-    NER deployment's pool, all the given batches in flight at once."""
+    NER deployment's pool, all the given batches in flight at once. `numbers`: the batches'
+    numbers in the job's plan (a resumed job or a shard has gaps), naming their NER runs."""
     if cfg.ner.mode == "pool":
-        futures = [ner_on_pool_batch.submit(quote(docs), cfg, store, job_id, first_no + i)
-                   for i, docs in enumerate(batches)]
+        futures = [ner_on_pool_batch.submit(quote(docs), cfg, store, job_id, number)
+                   for docs, number in zip(batches, numbers, strict=True)]
         return [future.result() for future in futures]
     results = []
     for docs in batches:

@@ -1,28 +1,37 @@
 """Job progress, visible in the Prefect UI and read back by `sluice status`.
 
-After every batch the flow publishes a `JobProgress`: a progress bar (updated in place) and a
-one-row table artifact keyed by the job (a new version per batch: the artifact's history is the
-job's history), plus a log line. Failures go to the log as warnings, which `sluice status` shows
-as the job's last error.
+After every batch the flow publishes a `JobProgress`: a progress bar and a one-row table
+artifact keyed by the job, both updated in place (one card each per job, across its attempts),
+plus a log line. Failures go to the log as warnings, which `sluice status` shows as the job's
+last error.
+
+The rate and ETA are those of the batches this attempt worked through: batches a resumed job
+passes by (finished before) and documents it skips as done count as done, never towards the
+rate. A job that is not running shows none (`at_rest`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import NamedTuple
 from uuid import UUID
 
-from prefect import get_run_logger, task
+from prefect import get_client, get_run_logger, task
 from prefect.artifacts import (
     create_progress_artifact,
     create_table_artifact,
     update_progress_artifact,
 )
 from prefect.client.orchestration import SyncPrefectClient
+from prefect.client.schemas.actions import ArtifactUpdate
+from prefect.client.schemas.objects import StateType
+from prefect.runtime import flow_run
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 
 from sluice.io import store
+from sluice.io.store import FinishedBatch
 from sluice.records import BatchReport, Failure
 from tasks import IO_RETRIES, STAGE
 from tasks.store import engine_for
@@ -34,8 +43,8 @@ class JobProgress(BaseModel):
     failed: int = 0
     batch: int = 0  # batches finished
     batches: int = 0
-    docs_per_min: float = 0.0  # inputs this run attempt has worked through, per minute
-    eta_s: float | None = None
+    docs_per_min: float = 0.0  # inputs this attempt has worked through, per minute
+    eta_s: float | None = None  # None: not running, or no batch of this attempt done yet
     # the counts behind `done`, and what was found; a sharded job adds up its shards' rows
     processed: int = 0
     skipped: int = 0
@@ -58,14 +67,16 @@ def progress_key(job_id: str) -> str:
     return f"job-{job_id}"  # artifact keys allow lowercase letters, digits and dashes
 
 
-def measure(totals: BatchReport, total: int, batch: int, batches: int, elapsed_s: float,
-            resumed: int) -> JobProgress:
-    """Progress after `batch` batches; `resumed` documents were done before this attempt, and
-    take no time now, so they count as done but not towards the rate."""
+def measure(earlier: BatchReport, attempt: BatchReport, total: int, batch: int, batches: int,
+            elapsed_s: float, resumed: int = 0) -> JobProgress:
+    """Progress after `batch` batches: `earlier`, what batches finished before this attempt
+    did; `attempt`, what this attempt's batches did in `elapsed_s`, of which `resumed`
+    documents were stored by the job before. Only the rest makes the rate."""
+    totals = earlier + attempt
     handled = totals.processed + totals.skipped + totals.failed
-    worked = max(0, handled - resumed)
+    worked = max(0, attempt.processed + attempt.skipped + attempt.failed - resumed)
     rate = 60.0 * worked / elapsed_s if elapsed_s > 0 else 0.0
-    eta = 60.0 * (total - handled) / rate if rate > 0 else None
+    eta = 60.0 * max(0, total - handled) / rate if rate > 0 else None
     return JobProgress(total=total, done=totals.processed + totals.skipped, failed=totals.failed,
                        batch=batch, batches=batches, docs_per_min=round(rate, 1),
                        eta_s=None if eta is None else round(eta, 1),
@@ -74,41 +85,86 @@ def measure(totals: BatchReport, total: int, batch: int, batches: int, elapsed_s
                        chunks=totals.chunks, parked=totals.parked)
 
 
+def at_rest(progress: JobProgress, state: StateType | None) -> JobProgress:
+    """`progress` as a job in `state` shows it: only a running job has a rate and an ETA (a
+    paused or crashed job's last row still holds those of its last batch)."""
+    if state == StateType.RUNNING:
+        return progress
+    rate = progress.docs_per_min if state == StateType.COMPLETED else 0.0
+    return progress.model_copy(update={"docs_per_min": rate, "eta_s": None})
+
+
+class Earlier(NamedTuple):
+    """What a job stored in its earlier attempts: documents, and finished batches by number."""
+
+    done: set[str]
+    finished: dict[int, FinishedBatch]
+
+
 @task(name="job_done_ids", **STAGE, **IO_RETRIES)
-def job_done_ids(url: str, job_id: str) -> set[str]:
-    """Documents this job stored in an earlier attempt (before a pause, cancel or crash)."""
-    return store.done_ids(engine_for(url), job_id)
+def job_done_ids(url: str, job_id: str) -> Earlier:
+    """Documents and batches this job stored in an earlier attempt (before a pause, cancel or
+    crash)."""
+    engine = engine_for(url)
+    return Earlier(store.done_ids(engine, job_id), store.finished_batches(engine, job_id))
 
 
-def done_before(url: str, job_id: str) -> set[str]:
+def done_before(url: str, job_id: str) -> Earlier:
     """`job_done_ids`, with its retries for a passing fault. A store still down after them
     leaves none done: the job goes on, on the JSONL sink, its store writes parked in the
-    outbox; redoing a stored document then costs time, never a duplicate (upserts)."""
+    outbox, reading every batch; redoing a stored document then costs time, never a
+    duplicate (upserts)."""
     state = job_done_ids(url, job_id, return_state=True)
     outcome = state.result(raise_on_failure=False)
     if not isinstance(outcome, OperationalError):
         return state.result()  # the ids, or any other error raised as it was
     get_run_logger().warning("store unreachable at the start, the job goes on without it "
                              "(batches wait in the outbox for `sluice replay`): %s", outcome.orig)
-    return set()
+    return Earlier(set(), {})
+
+
+class Cards(NamedTuple):
+    """A job's two progress artifacts: the table row and the bar, updated in place."""
+
+    table: UUID
+    bar: UUID
 
 
 @task(name="report_progress", **STAGE)
-def report_progress(job_id: str, progress: JobProgress, bar: UUID | None = None) -> UUID:
-    """Publish `progress`; returns the progress bar's id, to update it in place next time."""
+def report_progress(job_id: str, progress: JobProgress, cards: Cards | None = None) -> Cards:
+    """Publish `progress`; returns its artifacts, to update them in place next time. With none
+    given, those this flow run made before (a paused run re-enters from the top) are reused."""
     percent = round(100 * progress.fraction, 1)
-    if bar is None:
+    row = [progress.model_dump()]
+    cards = cards or _own_cards(job_id)
+    if cards is None:
+        table = create_table_artifact(row, key=progress_key(job_id),
+                                      description="Sluice job progress")
         bar = create_progress_artifact(percent, key=f"{progress_key(job_id)}-bar",
                                        description="documents done or failed, %")
+        cards = Cards(table, bar)
     else:
-        update_progress_artifact(bar, percent)
-    create_table_artifact([progress.model_dump()], key=progress_key(job_id),
-                          description="Sluice job progress")
+        with get_client(sync_client=True) as client:
+            client.update_artifact(cards.table, ArtifactUpdate(data=json.dumps(row)))
+        update_progress_artifact(cards.bar, percent)
     eta = "?" if progress.eta_s is None else f"{progress.eta_s:.0f} s"
     get_run_logger().info("batch %d/%d: %d/%d done, %d failed, %.0f docs/min, ETA %s",
                           progress.batch, progress.batches, progress.done, progress.total,
                           progress.failed, progress.docs_per_min, eta)
-    return bar
+    return cards
+
+
+def _own_cards(job_id: str) -> Cards | None:
+    """The latest table and bar of `job_id`'s key, if this flow run made them."""
+    keys = [progress_key(job_id), f"{progress_key(job_id)}-bar"]
+    with get_client(sync_client=True) as client:
+        latest = post_filter(client, "/artifacts/latest/filter",
+                             artifacts={"key": {"any_": keys}}, limit=2)
+    mine = {a["key"]: UUID(a["latest_id"]) for a in latest
+            if a.get("flow_run_id") == flow_run.get_id()}
+    if len(mine) < 2:
+        return None
+    return Cards(mine[keys[0]], mine[keys[1]])
 
 
 def read_progress(client: SyncPrefectClient, run_ids: Sequence[str]) -> dict[str, JobProgress]:

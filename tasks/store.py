@@ -10,10 +10,12 @@ from sqlalchemy.exc import OperationalError
 
 from sluice.io import outbox, sinks, store
 from sluice.io.sinks import SinkBatch, engine_for
-from sluice.records import Chunk, Document, Failure, RawDocument
+from sluice.io.store import FinishedBatch
+from sluice.records import BatchReport, Chunk, Document, Failure, RawDocument
 from tasks import STAGE
 
-__all__ = ["Stored", "engine_for", "skip_unchanged", "store_batch", "write_sink"]
+__all__ = ["Planned", "Stored", "batch_report", "engine_for", "skip_unchanged", "store_batch",
+           "write_sink"]
 SINK_RETRY_DELAYS_S = "1,2,4"  # then the batch waits in the outbox for `sluice replay`
 
 
@@ -42,19 +44,45 @@ class Stored(NamedTuple):
     failures: list[Failure] = []
 
 
+class Planned(NamedTuple):
+    """A batch's place in its job's plan (number, refs digest) and what it did before the
+    store: inputs seen, skipped unchanged, and done by the job before (`processed`)."""
+
+    number: int
+    digest: str
+    base: BatchReport
+
+
+def batch_report(base: BatchReport, docs: Sequence[Document], chunks: Sequence[Chunk],
+                 failures: Sequence[Failure], parked: int) -> BatchReport:
+    """What a batch did, once `docs` are stored and `failures` known."""
+    kept = {doc.id for doc in docs}
+    return base + BatchReport(processed=len(docs), failed=len(failures), parked=parked,
+                              entities=sum(len(d.entities) for d in docs),
+                              corrections=sum(len(d.corrections) for d in docs),
+                              chunks=sum(1 for c in chunks if c.doc_id in kept))
+
+
 def store_batch(url: str, out_dir: str, job_id: str, docs: Sequence[Document],
-                chunks: Sequence[Chunk], failures: Sequence[Failure]) -> Stored:
+                chunks: Sequence[Chunk], failures: Sequence[Failure],
+                plan: Planned | None = None) -> Stored:
     """Write the batch to each sink; one that still fails after its retries does not stop
     the others: its batch is parked in the outbox for `sluice replay`. A document no sink can
     write becomes a failure row of its own. JSONL first, the store (whose ledger marks
-    documents done for a resume) last."""
+    documents done for a resume, and, with `plan`, the batch finished) last. A batch with
+    nothing to write goes to the store alone, to be marked finished."""
     batch, unwritable = sinks.writable(SinkBatch(
         job_id=job_id, documents=tuple(docs), chunks=tuple(chunks), failures=tuple(failures)))
     delays = [float(d) for d in os.environ.get("SLUICE_SINK_RETRY_DELAYS",
                                                SINK_RETRY_DELAYS_S).split(",")]
     retrying = write_sink.with_options(retries=len(delays), retry_delay_seconds=delays)
     written, parked, rejected = {}, 0, list(unwritable)
-    for sink in (out_dir, url):
+    for sink in (out_dir, url) if docs or failures else (url,):
+        if sink == url and plan is not None:  # its report as the store will hold the batch
+            report = batch_report(plan.base, batch.documents, batch.chunks,
+                                  [*batch.failures, *rejected[len(unwritable):]], parked)
+            batch = batch.model_copy(update={"finished": FinishedBatch(
+                number=plan.number, digest=plan.digest, report=report)})
         state = retrying(sink, quote(batch), return_state=True)
         if state.is_completed():
             written[sink], failed = state.result()

@@ -61,12 +61,21 @@ def discover(source: str) -> list[SourceRef]:
     """
     if s3.is_s3(source):
         return [ref for uri in s3.list_uris(source) for ref in _refs_for(uri, None)]
+    return discover_all(source)[0]
+
+
+def discover_all(source: str) -> tuple[list[SourceRef], list[str]]:
+    """`discover`, plus the hidden names it skipped (".DS_Store", ".git/"), so that a job can
+    say what it left out and why. A hidden folder is one name: its contents are not walked."""
+    if s3.is_s3(source):
+        return discover(source), []
     root = Path(source)
     if not root.exists():
         raise SourceNotFound(f"source {source!r} does not exist (looked at {root.resolve()})")
-    paths = _visible_entries(root) if root.is_dir() else [root]
+    hidden: list[str] = []
+    paths = _visible_entries(root, hidden) if root.is_dir() else [root]
     confined = os.path.realpath(root)
-    return [ref for path in paths for ref in _refs_for(str(path), confined)]
+    return [ref for path in paths for ref in _refs_for(str(path), confined)], hidden
 
 
 def read_raw(refs: Sequence[SourceRef], root: str | None = None,
@@ -99,9 +108,10 @@ def format_of(path: Path) -> str:
     return next((fmt for suffix, fmt in FORMATS.items() if name.endswith(suffix)), UNKNOWN)
 
 
-def _visible_entries(root: Path) -> list[Path]:
+def _visible_entries(root: Path, hidden: list[str]) -> list[Path]:
     """Names under `root` that are not hidden and not folders: files, symlinks to files, FIFOs,
-    sockets, devices; also folders that cannot be listed and folder symlinks."""
+    sockets, devices; also folders that cannot be listed and folder symlinks. Hidden names
+    (a leading dot) go to `hidden`, folders with a trailing slash."""
     found: list[Path] = []
 
     def unlistable(error: OSError) -> None:
@@ -109,11 +119,14 @@ def _visible_entries(root: Path) -> list[Path]:
 
     for folder, dirnames, filenames in os.walk(root, onerror=unlistable):
         # Pruning in place keeps os.walk out of .git and other hidden trees altogether.
+        hidden += [escape_path(str(Path(folder, d))) + "/" for d in dirnames if d.startswith(".")]
+        hidden += [escape_path(str(Path(folder, f))) for f in filenames if f.startswith(".")]
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         # os.walk does not follow folder symlinks (a loop would never end): each is an input
         # refused with its reason, outside the source or (inside) read under its own name.
         found += [Path(folder, d) for d in dirnames if os.path.islink(Path(folder, d))]
         found += [Path(folder, f) for f in filenames if not f.startswith(".")]
+    hidden.sort()
     return sorted(found, key=lambda p: p.relative_to(root).parts)
 
 

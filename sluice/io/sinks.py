@@ -26,6 +26,8 @@ class SinkBatch(Record):
     documents: tuple[Document, ...] = ()
     chunks: tuple[Chunk, ...] = ()
     failures: tuple[Failure, ...] = ()
+    # The batch's place in its job's plan, marked done with it; only a store keeps it.
+    finished: store.FinishedBatch | None = None
 
 
 def is_store(sink: str) -> bool:
@@ -82,7 +84,8 @@ def write_isolated(sink: str, batch: SinkBatch) -> tuple[int, list[Failure]]:
 
 def _store(sink: str, batch: SinkBatch) -> int:
     stats = store.write_batch(
-        engine_for(sink), batch.job_id, batch.documents, batch.chunks, batch.failures
+        engine_for(sink), batch.job_id, batch.documents, batch.chunks, batch.failures,
+        batch.finished,
     )
     return stats.documents
 
@@ -103,7 +106,10 @@ def _reachable(sink: str) -> bool:
 
 
 def _store_one_by_one(sink: str, batch: SinkBatch) -> tuple[int, list[Failure]]:
-    """A value the database refuses (an integer out of its range, ...) costs one document."""
+    """A value the database refuses (an integer out of its range, ...) costs one document.
+    The batch is not marked finished: its report does not count these failures, so a resumed
+    job reads it again."""
+    batch = batch.model_copy(update={"finished": None})
     _store(sink, batch.model_copy(update={"documents": (), "chunks": ()}))
     written, failures = 0, []
     for doc in batch.documents:

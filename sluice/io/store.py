@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 from sluice.errors import UnsupportedStoreURL
 from sluice.io import migrate, pg_copy
 from sluice.io.store_schema import (
+    BATCHES,
     CHUNKS,
     CORRECTIONS,
     DOCUMENTS,
@@ -26,7 +28,7 @@ from sluice.io.store_schema import (
     schema,
 )
 from sluice.io.wal import use_wal
-from sluice.records import Chunk, Correction, Document, Entity, Failure, Record
+from sluice.records import BatchReport, Chunk, Correction, Document, Entity, Failure, Record
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POOL_SIZE = 4  # PostgreSQL connections kept open per process: a flow writes one batch at a time
@@ -46,6 +48,20 @@ class WriteStats(Record):
     ledger: int = 0
     replaced: int = 0  # older documents of the batch's sources, deleted with their rows
     failures_cleared: int = 0  # earlier failures of documents that have now gone through
+
+
+class FinishedBatch(Record):
+    """Batch `number` (1-based) of a job's batch plan, stored: the digest of its inputs'
+    labels (`refs_digest`), which a resumed job compares, and what the batch did."""
+
+    number: int
+    digest: str
+    report: BatchReport
+
+
+def refs_digest(labels: Iterable[str]) -> str:
+    """One digest of a batch's input labels, in order (JSON: no label can forge a boundary)."""
+    return hashlib.sha256(json.dumps(list(labels)).encode()).hexdigest()
 
 
 def open_store(url: str) -> Engine:
@@ -129,8 +145,10 @@ def write_batch(
     docs: Sequence[Document],
     chunks: Sequence[Chunk],
     failures: Sequence[Failure],
+    finished: FinishedBatch | None = None,
 ) -> WriteStats:
-    """Store one batch in one transaction; writing the same batch again changes no row."""
+    """Store one batch in one transaction; writing the same batch again changes no row.
+    `finished`, if given, marks the batch done in the job's plan in that same transaction."""
     now = datetime.now(UTC)
     # The last of several versions of a key wins, as one statement cannot upsert a row twice.
     docs = list({doc.id: doc for doc in docs}.values())
@@ -145,10 +163,19 @@ def write_batch(
         if ids:
             ledger = [{"job_id": job_id, "doc_id": doc_id, "done_at": now} for doc_id in ids]
             _write_rows(conn, LEDGER, ledger, keys=["job_id", "doc_id"])
+        if finished is not None:
+            _write_finished(conn, job_id, finished, now)
     return WriteStats(
         documents=len(docs), **written, failures=len(failures), ledger=len(ids),
         replaced=replaced, failures_cleared=cleared,
     )  # fmt: skip
+
+
+def _write_finished(conn: Connection, job_id: str, batch: FinishedBatch, now: datetime) -> None:
+    row = {"job_id": job_id, "number": batch.number, "refs_digest": batch.digest,
+           "report": batch.report.model_dump(), "done_at": now}
+    _write_rows(conn, BATCHES, [row], keys=["job_id", "number"],
+                compared=["refs_digest", "report"])
 
 
 def _delete_older_rows(conn: Connection, docs: list[Document], chunked_ids: set[str]) -> int:
@@ -252,6 +279,21 @@ def done_ids(engine: Engine, job_id: str) -> set[str]:
     """Ids of the documents that job `job_id` has stored."""
     with engine.connect() as conn:
         return set(conn.scalars(select(LEDGER.c.doc_id).where(LEDGER.c.job_id == job_id)))
+
+
+def finished_batches(engine: Engine, job_id: str) -> dict[int, FinishedBatch]:
+    """The batches of job `job_id`'s plan that it has stored, by number."""
+    query = select(BATCHES).where(BATCHES.c.job_id == job_id)
+    with engine.connect() as conn:
+        rows = list(conn.execute(query).mappings())
+    return {row["number"]: FinishedBatch(number=row["number"], digest=row["refs_digest"],
+                                         report=_report(row["report"])) for row in rows}
+
+
+def _report(stored: Mapping[str, Any] | str) -> BatchReport:
+    """A stored report; counts a later BatchReport no longer has are left out."""
+    values = json.loads(stored) if isinstance(stored, str) else stored
+    return BatchReport(**{k: v for k, v in values.items() if k in BatchReport.model_fields})
 
 
 def known_ids(engine: Engine, ids: Iterable[str]) -> set[str]:

@@ -120,3 +120,15 @@ LEDGER = Table(
     Column("doc_id", Text, primary_key=True),
     Column("done_at", sa.DateTime(timezone=True), nullable=False),
 )  # fmt: skip
+# A job's finished batches: the batch's number in the job's batch plan, a digest of its
+# inputs' labels, and what it did (a BatchReport as JSON). Written in the transaction of the
+# batch's ledger rows, so a resumed job passes a finished batch by without reading it, and
+# its summary still counts what that batch did.
+BATCHES = Table(
+    "batches", schema,
+    Column("job_id", Text, primary_key=True),
+    Column("number", sa.Integer, primary_key=True),
+    Column("refs_digest", Text, nullable=False),
+    Column("report", JSON_VALUE, nullable=False),
+    Column("done_at", sa.DateTime(timezone=True), nullable=False),
+)  # fmt: skip

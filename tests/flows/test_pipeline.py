@@ -90,3 +90,15 @@ def test_pipeline_with_shards_outside_a_deployment_fails_before_any_work(tmp_pat
     state = pipeline(params, return_state=True)
     assert state.is_failed() and "needs a deployment run" in state.message
     assert not (tmp_path / "out").exists()
+
+
+def test_pipeline_accounts_for_hidden_names(tmp_path):
+    """A hidden file or folder is skipped by design, and the summary says how many."""
+    src = tmp_path / "in"
+    (src / ".git").mkdir(parents=True)
+    (src / ".git" / "HEAD.txt").write_text("ref: refs/heads/main")
+    (src / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (src / "fine.txt").write_text("A perfectly good document about Chicago.")
+    summary = run(src, f"sqlite:///{tmp_path}/s.db", tmp_path / "out")
+    assert (summary.totals.documents, summary.totals.processed, summary.hidden) == (1, 1, 2)
+    assert "skipped (hidden): 2" in "\n".join(summary.lines())

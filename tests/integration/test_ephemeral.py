@@ -94,3 +94,30 @@ def test_concurrent_sluice_runs_all_start(tmp_path: Path) -> None:
     failed = {n: (tmp_path / f"run-{n}.log").read_text(errors="replace")[-1500:]
               for n, code in codes.items() if code != 0}
     assert not failed, f"exit codes {codes}; logs of the failed runs: {failed}"
+
+
+def test_fast_start_sluice_run_leaves_everything_written(tmp_path: Path) -> None:
+    """`sluice run` boots its server while it loads, and ends without the interpreter's
+    teardown: the JSONL line, and on the server the Completed flow run with every task run
+    and log line, must all be there when the command returns."""
+    import sqlite3
+
+    from sluice.io.jsonl import read_documents
+
+    source = ROOT / "samples" / "txt" / "field_report_san_francisco.txt"
+    run = sluice_run(tmp_path, "fast", source, tmp_path / "home")
+    code = run.wait(timeout=600)
+    log = (tmp_path / "fast.log").read_text(errors="replace")
+
+    assert code == 0, log[-2000:]
+    assert SERVER.search(log) and "Stopping temporary server" in log
+    assert [d.source for d in read_documents(tmp_path / "fast-out")] == [str(source)]
+    with sqlite3.connect(tmp_path / "home" / "prefect.db") as db:
+        [(run_id, state)] = db.execute("SELECT id, state_type FROM flow_run").fetchall()
+        tasks = db.execute("SELECT state_type FROM task_run WHERE flow_run_id = ?",
+                           (run_id,)).fetchall()  # fmt: skip
+        logs = [m for (m,) in db.execute("SELECT message FROM log WHERE flow_run_id = ?",
+                                         (run_id,))]  # fmt: skip
+    assert state == "COMPLETED"
+    assert tasks and {s for (s,) in tasks} == {"COMPLETED"}
+    assert any(m.startswith("Finished in state Completed") for m in logs)

@@ -64,6 +64,10 @@ class Job:
         assert len(self.check_consistent()) == self.docs
         progress = jobs.status(self.id).progress
         assert progress is not None and progress.done == self.docs and progress.failed == 0
+        # Every attempt counted: what the job reports is what the store holds.
+        counts = store.counts(store.open_store(self.url))
+        assert (progress.processed, progress.entities, progress.chunks) == (
+            self.docs, counts["entities"], counts["chunks"])
 
 
 def submit(env: dict[str, str], job: Job, batch_size: int = 10) -> str:
@@ -145,11 +149,20 @@ def test_pause_frees_the_worker_and_resume_finishes_exactly_once(jobs_api, tmp_p
         assert job.ledger() == landed and job.state() == "Suspended"
         time.sleep(0.5)
     assert landed < job.docs
+    paused = jobs.status(job.id).progress
+    assert paused is not None and paused.docs_per_min == 0 and paused.eta_s is None
+    # The first file is in batch 1, stored: a resume that read it again would store this text
+    # as a document of its own (one too many).
+    (job.source / "doc-00000.txt").write_text("Changed after the pause: Lisbon, May 2021.\n")
 
     resumed = sluice(env, "resume", job.id)
     assert resumed.returncode == 0 and "resumed" in resumed.stdout, resumed.stderr
     wait_for(job.state, lambda s: s == "Completed", "resumed job completing")
     job.check_exactly_once()
+    keys = [f"job-{job.id}", f"job-{job.id}-bar"]
+    cards = httpx.post(f"{jobs_api.api}/artifacts/filter",
+                       json={"artifacts": {"key": {"any_": keys}}}).json()
+    assert len(cards) == 2, "one table and one bar, updated in place over both attempts"
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

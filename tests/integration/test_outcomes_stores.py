@@ -121,7 +121,7 @@ def test_outcomes_migration_0005_escapes_old_labels(store_url: str) -> None:
     upgraded = store.open_store(store_url)
 
     with upgraded.connect() as conn:
-        assert migrate.current_revision(conn) == "0005"
+        assert migrate.current_revision(conn) == migrate.HEAD  # 0005 and every later one
         sources = dict(conn.execute(sa.select(DOCUMENTS.c.id, DOCUMENTS.c.source)).all())
     assert sources == {"a": "in\\\\back.txt", "b": "in/plain.txt"}
     assert failure_rows(store_url) == {

@@ -113,6 +113,7 @@ def test_store_round_trip(store: sa.Engine) -> None:
     assert_same_chunks(read_chunks(store, "a"), chunks_of(a))
     assert counts(store) == {
         "documents": 2, "entities": 2, "corrections": 1, "chunks": 3, "failures": 0, "ledger": 2,
+        "batches": 0,
     }  # fmt: skip
     assert (stats.documents, stats.entities, stats.chunks, stats.ledger) == (2, 2, 3, 2)
 
@@ -143,6 +144,7 @@ def test_store_changed_file_replaces_exactly_its_own_rows(store: sa.Engine) -> N
     assert read_chunks(store, "a-v1") == []
     assert counts(store) | {"ledger": 0} == {
         "documents": 2, "entities": 3, "corrections": 1, "chunks": 3, "failures": 0, "ledger": 0,
+        "batches": 0,
     }  # fmt: skip
 
 

@@ -3,6 +3,7 @@ it, and the rest of the batch goes on; the sandbox worker bounds time and memory
 
 from __future__ import annotations
 
+import base64
 import gzip
 import itertools
 import json
@@ -141,7 +142,14 @@ def test_budgets_header_bytes() -> None:
 
 
 def test_budgets_parse_seconds_stop_one_document_and_the_batch_goes_on() -> None:
-    slow = raw(("caf\xe9 " * 2_000_000).encode("latin-1"), "txt", "slow")  # ~1 s to decode
+    # 400 base64 parts of a real Reuters sentence: about 1 s of MIME parsing.
+    body = base64.encodebytes(b"Showers continued throughout the week in the Bahia cocoa zone. "
+                              * 400)
+    part = b"--b\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n" + body
+    mail = (b"From: a@b\nTo: c@d\nSubject: s\nMIME-Version: 1.0\n"
+            b"Content-Type: multipart/mixed; boundary=b\n\n"
+            + b"\n".join([part] * 400) + b"\n--b--\n")
+    slow = raw(mail, "eml", "slow")
     raws = [raw(b"first", "txt", "a"), slow, raw(b"third", "txt", "c")]
     budgets = BudgetConfig(parse_seconds=0.2, max_chars=50_000_000)
     began = time.monotonic()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from sluice.errors import SluiceError, SourceNotFound
-from sluice.io.files import content_id, discover, read_raw
+from sluice.io.files import content_id, discover, discover_all, read_raw
 from sluice.parse import parse_documents
 from sluice.records import SourceRef
 
@@ -41,6 +41,11 @@ def test_files_discover_walks_folders_sorted_and_skips_hidden(tmp_path: Path) ->
         ("a/z.md", "md", None),
         ("b.txt", "txt", None),
     ]
+    refs, hidden = discover_all(str(tmp_path))
+    assert names(refs, tmp_path) == names(discover(str(tmp_path)), tmp_path)
+    # Each skipped name is accounted for; a hidden folder is one entry, never walked.
+    assert [Path(h).relative_to(tmp_path).as_posix() + ("/" if h.endswith("/") else "")
+            for h in hidden] == [".git/", ".hidden.txt", "a/.cache/"]
 
 
 @pytest.mark.parametrize(

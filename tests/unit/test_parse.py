@@ -358,11 +358,11 @@ def test_parse_eml_broken_boundary_falls_back_to_the_raw_body() -> None:
 # --- JSONL -------------------------------------------------------------------------------------
 
 
-def test_parse_jsonl_record_text_title_and_scalar_metadata() -> None:
+def test_parse_jsonl_record_text_title_scalar_and_label_metadata() -> None:
     line = (
         b'{"id": 7, "title": "Cocoa review", "date": "26-FEB-1987 15:02:20.00", "score": 0.5,'
-        b' "flag": true, "tags": ["a"], "nested": {"x": 1}, "none": null,'
-        b' "text": "Showers continued in Bahia."}'
+        b' "flag": true, "places": ["brazil"], "nested": {"x": 1}, "none": null,'
+        b' "deep": [["a"]], "text": "Showers continued in Bahia."}'
     )
 
     doc = parse_one(line, "jsonl")
@@ -372,7 +372,7 @@ def test_parse_jsonl_record_text_title_and_scalar_metadata() -> None:
     )  # fmt: skip
     assert doc.metadata == {
         "id": 7, "title": "Cocoa review", "date": "26-FEB-1987 15:02:20.00", "score": 0.5,
-        "flag": True,
+        "flag": True, "places": ["brazil"],
     }  # fmt: skip
 
 
