@@ -183,18 +183,9 @@ def load_models(cfg: PipelineConfig, params: RunParams) -> None:
     A loader's error is left for the stage, where it is handled and reported."""
     if not runs_batches_here(params):
         return
-    from sluice.correct import load_speller
-    from sluice.embed import load_embedder
-    from sluice.ner import load_ner
+    from sluice.models import model_loaders
 
-    loads = []
-    if cfg.ner.mode != "pool":
-        loads.append(lambda: load_ner(cfg.ner.model))
-        if cfg.correct.enabled:
-            loads.append(load_speller)
-    if cfg.embed.enabled:
-        loads.append(lambda: load_embedder(cfg.embed.model, cfg.embed.dim))
-    for load in loads:
+    for load in model_loaders(cfg):
         try:
             load()
         except Exception:  # noqa: BLE001,S110 -- see above

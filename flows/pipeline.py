@@ -19,12 +19,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from sluice.config import PipelineConfig, RunParams, load_config
-from sluice.correct import load_speller
-from sluice.embed import load_embedder
 from sluice.errors import ErrorRateExceeded, SluiceError
 from sluice.io.store import FinishedBatch, refs_digest
 from sluice.memory import release_free_memory
-from sluice.ner import load_ner
+from sluice.models import model_loaders
 from sluice.records import BatchReport, Document, Failure, RawDocument, RunSummary, SourceRef
 from sluice.shield import termination_deferred
 from tasks import STAGE
@@ -130,13 +128,7 @@ def warm_models(cfg: PipelineConfig) -> Future | None:
     load elsewhere (Dask workers, the NER pool) or on first use."""
     if distributed_runner():
         return None
-    loads = []
-    if cfg.ner.mode != "pool":
-        loads.append(lambda: load_ner(cfg.ner.model))
-        if cfg.correct.enabled:
-            loads.append(load_speller)
-    if cfg.embed.enabled:
-        loads.append(lambda: load_embedder(cfg.embed.model, cfg.embed.dim))
+    loads = model_loaders(cfg)
     if not loads:
         return None
     pool = ThreadPoolExecutor(1, thread_name_prefix="sluice-warm")

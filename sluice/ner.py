@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from sluice.config import CorrectConfig, NerConfig
 from sluice.correct import Speller, spelling_edits
+from sluice.date_words import document_country
 from sluice.dates import document_date, resolve_date
 from sluice.edits import apply_edits, protected_spans
 from sluice.language import confidence
@@ -94,7 +95,9 @@ UNDETECTED_MAX_WORDS = 50
 def _annotate(doc: Document, entities: list[Entity], speller: Speller | None,
               vocab, cfg: CorrectConfig) -> Document:
     anchor = _anchor(doc)
-    doc = doc.model_copy(update={"entities": tuple(_with_date(e, anchor) for e in entities)})
+    country = document_country(doc.metadata)  # the calendar of named days ("Boxing Day")
+    doc = doc.model_copy(update={"entities": tuple(_with_date(e, anchor, country)
+                                                   for e in entities)})
     if speller is None or not cfg.enabled or not _correctable(doc, cfg):
         return doc
     weak = [e for e in doc.entities if _weak_entity(e, speller, cfg)]
@@ -131,8 +134,8 @@ def _anchor(doc: Document) -> date | None:
     return date.fromisoformat(iso) if iso else document_date(doc.metadata, doc.text)
 
 
-def _with_date(entity: Entity, anchor: date | None) -> Entity:
+def _with_date(entity: Entity, anchor: date | None, country: str | None = None) -> Entity:
     if entity.label != "DATE":
         return entity
-    iso = resolve_date(entity.text, anchor)
+    iso = resolve_date(entity.text, anchor, country)
     return entity.model_copy(update={"iso_date": iso}) if iso else entity

@@ -201,3 +201,24 @@ def test_currency_in_a_real_hong_kong_wire():
     assert {m["currency"] for m in found} == {"HKD"}
     assert [m["amount"] for m in found][:2] == [500e6, 888e6]
     assert [m["inferred"] for m in found][:2] == [False, True]
+
+
+@pytest.mark.skipif(not REUTERS.exists(), reason="needs ../shared/corpora/reuters-21578")
+def test_currency_context_reaches_the_clean_stage_from_a_jsonl_record():
+    """The same wire as the pipeline reads it: its `places` label survives parsing (a list
+    field) and decides the bare "dlrs" in the clean stage."""
+    from sluice.clean import clean_documents
+    from sluice.config import CleanConfig
+    from sluice.parse import parse_documents
+    from sluice.records import RawDocument, SourceRef
+
+    with gzip.open(REUTERS, "rt", encoding="utf-8") as fh:
+        line = next(raw for raw in fh if "NEWS CORP UNIT LOAN TO RISE" in raw)
+    ref = SourceRef(uri="in/reuters.jsonl", format="jsonl", part=1)
+    docs, failures = parse_documents([RawDocument(id="r", ref=ref, data=line.encode())],
+                                     text_field="body")
+    assert failures == [] and docs[0].metadata["places"] == ["hong-kong"]
+    [doc] = clean_documents(docs, CleanConfig())
+    found = doc.metadata["currency"]
+    assert {m["currency"] for m in found} == {"HKD"}
+    assert [m["inferred"] for m in found][:2] == [False, True]

@@ -112,3 +112,14 @@ def test_ner_memory_zone_frees_the_strings_a_batch_adds(nlp):
     before = len(nlp.vocab.strings)
     find_entities([f"Zqxv{i} met Wrrk{i} in Plmq{i}." for i in range(200)], nlp)
     assert len(nlp.vocab.strings) - before < 50
+
+
+@pytest.mark.parametrize(("places", "iso"), [(["canada"], "1987-10-12"), (["usa"], "1987-11-26")])
+def test_ner_date_entities_use_the_document_country_calendar(places, iso):
+    # A Reuters-style wire (dated 20-OCT-1987): Canada's Thanksgiving is in October.
+    doc = Document(id="1", source="s", format="txt",
+                   text="Retail sales in Toronto rose sharply over Thanksgiving, the council said.",
+                   metadata={"date": "20-OCT-1987 10:00:00.00", "places": places})
+    [out] = annotate_documents([doc], load_ner(), None, NerConfig(), CorrectConfig())
+    assert [(e.text, e.iso_date) for e in out.entities if e.label == "DATE"] == [
+        ("Thanksgiving", iso)]
