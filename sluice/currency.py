@@ -18,9 +18,9 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from babel import Locale
 from babel.numbers import get_currency_name, get_territory_currencies, list_currencies
 
+from sluice.countries import place_country, territories
 from sluice.numbers import NUMBER, SCALE, amount_pattern, find_amounts, scaled
 
 # qualifier -> code, per currency word; "" is the unqualified default
@@ -301,46 +301,24 @@ def _mention(text: str, start: int, end: int, amount: float, code: str,
 
 # -- the document's country ---------------------------------------------------------------
 
-# Reuters `places` labels that are not CLDR territory names
-_PLACE_ALIASES = {"uk": "GB", "usa": "US", "west germany": "DE", "east germany": "DD",
-                  "ussr": "SU", "hong kong": "HK"}
-
-
-_GROUPINGS = {"EU", "EZ", "UN", "QO", "ZZ"}  # CLDR codes that are not countries
-
-
-@lru_cache(maxsize=1)
-def _territories() -> dict[str, str]:
-    """English territory name -> ISO 3166 code, from CLDR via babel."""
-    names = {}
-    for code, name in Locale("en").territories.items():
-        if code.isalpha() and len(code) == 2 and code not in _GROUPINGS:
-            names[re.sub(r" \(.*\)| SAR China", "", name).lower()] = code
-    return names
-
-
 # short names CLDR does not list, so that "America" counts for the United States
 _NAME_ALIASES = {"America": "US", "U.S.": "US", "Britain": "GB"}
 
 
 @lru_cache(maxsize=1)
 def _territory_names() -> re.Pattern[str]:
-    names = [n.title() for n in _territories() if len(n) > 3] + list(_NAME_ALIASES)
+    names = [n.title() for n in territories() if len(n) > 3] + list(_NAME_ALIASES)
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
     return re.compile(rf"(?<![\w.])(?=[A-Z])({alternatives})(?![\w])")  # capitals first: fast
 
 
 def _name_code(name: str) -> str:
-    return _NAME_ALIASES.get(name) or _territories()[name.lower()]
+    return _NAME_ALIASES.get(name) or territories()[name.lower()]
 
 
 def _from_places(places: Any) -> str | None:
     labels = places.split(",") if isinstance(places, str) else places or []
-    for label in labels:
-        name = str(label).strip().lower().replace("-", " ")
-        if code := _PLACE_ALIASES.get(name) or _territories().get(name):
-            return code
-    return None
+    return next((code for label in labels if (code := place_country(label))), None)
 
 
 def _from_sender(sender: str, text: str) -> str | None:

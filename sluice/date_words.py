@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+from sluice.countries import place_country
+
 NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
     " fifteen sixteen seventeen eighteen nineteen twenty".split())}
@@ -110,10 +112,6 @@ NAMED_DAYS: dict[str, tuple[str, int]] = {
 }
 FIXED_DAYS = {"halloween": (10, 31), "valentine's day": (2, 14), "st. patrick's day": (3, 17),
               "st patrick's day": (3, 17), "guy fawkes night": (11, 5)}
-# Reuters `places` and plain names to the ISO codes `holidays` takes.
-_COUNTRIES = {"usa": "US", "united states": "US", "uk": "GB", "united kingdom": "GB",
-              "britain": "GB", "canada": "CA", "australia": "AU", "new-zealand": "NZ",
-              "new zealand": "NZ", "ireland": "IE", "south-africa": "ZA", "india": "IN"}
 _SUBDIVISIONS = {"GB": "ENG", "CA": "ON", "AU": "NSW"}  # where most holidays are regional
 
 
@@ -122,7 +120,7 @@ def document_country(metadata: dict[str, Any]) -> str | None:
     raw = metadata.get("country") or metadata.get("places") or []
     names = [raw] if isinstance(raw, str) else list(raw)
     for name in names:
-        code = _COUNTRIES.get(str(name).strip().lower())
+        code = place_country(str(name))
         if code:
             return code
         if re.fullmatch(r"[A-Z]{2}", str(name).strip()):
