@@ -1,6 +1,7 @@
 """Spelling-correction quality on held-out data (issue 10): measure | result | target | data.
 
 Usage: python bench/correction.py [--docs 1500] [--spam-docs 1500] [--judge FILE] [--accept FILE]
+                                  [--tuning]
 
 Only ODD-indexed documents (0-based line number in each corpus file, odd SOTU files in name
 order) are read: the corrector's thresholds are tuned on the even ones. Measures:
@@ -11,6 +12,9 @@ order) are read: the corrector's thresholds are tuned on the even ones. Measures
 4. changes touching a capitalised word or a gazetteer name that NER left untagged.
 `--judge FILE` writes the unjudged changes with their context for a person to judge;
 `--accept FILE` appends the lines of FILE that carry a verdict to judged.jsonl.
+`--tuning` runs the same measures on the EVEN documents, with their own judgments
+(judged-tuning.jsonl) and misspellings from another source (misspellings-tuning.jsonl):
+what the thresholds were tuned on.
 """
 
 from __future__ import annotations
@@ -48,6 +52,12 @@ DATA = ROOT / "bench" / "data" / "correction"
 JUDGED = DATA / "judged.jsonl"
 PAIRS_SET = DATA / "misspellings.jsonl"
 TESTSETS = (DATA / "spell-testset1.txt", DATA / "spell-testset2.txt")
+PARITY = 1  # documents read: odd (held out); `--tuning` switches to the even ones
+# Tuning mode: its own judgments, and misspellings from another source (GNU Aspell's
+# benchmark list from Wikipedia's common misspellings), none shared with the held-out pairs.
+TUNING_JUDGED = DATA / "judged-tuning.jsonl"
+TUNING_PAIRS_SET = DATA / "misspellings-tuning.jsonl"
+TUNING_SOURCE = DATA / "aspell-common-filtered.tab"
 RESULTS = ROOT / "bench" / "results" / "correction.json"
 CONTEXT = 60  # characters each side of a change shown to the judge
 BATCH = 200  # documents per stage call, as the flow makes them (corpus vocabulary is per batch)
@@ -61,11 +71,12 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"])")
 # --- documents --------------------------------------------------------------------------------
 
 def held_out_lines(path: Path, limit: int) -> Iterator[tuple[int, str]]:
-    """(0-based line number, line) for odd line numbers only, `limit` of them at most."""
+    """(0-based line number, line) for odd line numbers only (even ones in tuning mode),
+    `limit` of them at most."""
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         taken = 0
         for number, line in enumerate(fh):
-            if number % 2 == 1:
+            if number % 2 == PARITY:
                 yield number, line
                 taken += 1
                 if taken == limit:
@@ -202,8 +213,17 @@ def accept(path: Path) -> int:
 # --- 2. human misspellings in real sentences --------------------------------------------------
 
 def testset_pairs() -> list[tuple[str, str]]:
-    """(correct, misspelling) from Norvig's Birkbeck-derived test sets, deduplicated."""
+    """(correct, misspelling) from Norvig's Birkbeck-derived test sets, deduplicated; in
+    tuning mode from the Aspell list, less every word and misspelling of the held-out set."""
     seen: dict[tuple[str, str], None] = {}
+    if PARITY == 0:
+        held = {w for row in _rows(DATA / "misspellings.jsonl")
+                for w in (row["correct"], row["misspelling"])}
+        for line in TUNING_SOURCE.read_text(encoding="utf-8").splitlines():
+            wrong, _, right = line.partition("\t")
+            if wrong not in held and right not in held:
+                seen[(right, wrong)] = None
+        return list(seen)
     for path in TESTSETS:
         for line in path.read_text(encoding="utf-8").splitlines():
             right, _, wrongs = line.partition(":")
@@ -223,7 +243,7 @@ def held_out_sentences() -> Iterator[tuple[str, str]]:
         for sentence in _sentences(json.loads(line).get("body", "")):
             yield f"reuters-21578:{number}", sentence
     for index, path in enumerate(sorted(SOTU.glob("*.txt"))):
-        if index % 2 == 1:
+        if index % 2 == PARITY:
             for sentence in _sentences(path.read_text(encoding="utf-8", errors="replace")):
                 yield f"sotu:{path.stem}", sentence
 
@@ -263,7 +283,17 @@ def pair_rows(cfg: PipelineConfig) -> list[dict]:
     if not PAIRS_SET.exists():
         rows = build_pair_set()
         PAIRS_SET.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return [json.loads(line) for line in PAIRS_SET.read_text(encoding="utf-8").splitlines()]
+    return _rows(PAIRS_SET)
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def tuning_mode() -> None:
+    """Read the even documents, judge into and pair from the tuning files."""
+    global PARITY, JUDGED, PAIRS_SET
+    PARITY, JUDGED, PAIRS_SET = 0, TUNING_JUDGED, TUNING_PAIRS_SET
 
 
 def sluice_outcomes(rows: Sequence[dict], cfg: PipelineConfig) -> list[str]:
@@ -313,7 +343,7 @@ def baseline_outcomes(rows: Sequence[dict]) -> dict[str, list[str]]:
 
     key = hashlib.sha1((json.dumps(rows) + version("symspellpy") + version("pyspellchecker"))
                        .encode()).hexdigest()
-    cache = RESULTS.parent / "correction-baselines.json"
+    cache = RESULTS.parent / f"correction-baselines{'-tuning' if PARITY == 0 else ''}.json"
     stored = json.loads(cache.read_text()) if cache.exists() else {}
     if stored.get("key") != key or "suggestions" not in stored:
         stored = {"key": key, "suggestions": {"symspellpy": symspell_suggestions(rows),
@@ -427,7 +457,11 @@ def main() -> None:
     parser.add_argument("--spam-docs", type=int, default=1500, help="held-out e-mails")
     parser.add_argument("--judge", type=Path, help="write unjudged changes here")
     parser.add_argument("--accept", type=Path, help="append judged lines of this file")
+    parser.add_argument("--tuning", action="store_true",
+                        help="even-indexed documents and the tuning judgments and pairs")
     args = parser.parse_args()
+    if args.tuning:
+        tuning_mode()
     if args.accept:
         print(f"{accept(args.accept)} judgments added to {JUDGED}")
         return
@@ -504,16 +538,17 @@ def _pct(value: float | None) -> str:
 
 def print_table(res: dict) -> None:
     c = res["corpora"]
-    held = ", ".join(f"{n} odd-indexed {k} docs ({c[k]['words']:,} words)"
+    half, tuned = ("even", "YES (tuning run)") if PARITY == 0 else ("odd", "no")
+    held = ", ".join(f"{n} {half}-indexed {k} docs ({c[k]['words']:,} words)"
                      for k, n in ((k, v["documents"]) for k, v in c.items()))
     p = res["precision"]
     lines = [(f"precision of changes ({p['fix']} fix, {p['false']} false, {p['unsure']} unsure; "
               f"{p['unjudged']} of {p['changes']} unjudged)", _pct(p["precision"]), ">= 90%",
-              f"{held}; tuned on: no")]
+              f"{held}; tuned on: {tuned}")]
     for k, v in c.items():
         lines.append((f"  precision, {k} ({v['fix']} fix / {v['false']} false; "
                       f"{v['unjudged']} unjudged of {v['changes']})", _pct(v["precision"]),
-                      ">= 90%", f"{v['documents']} docs; tuned on: no"))
+                      ">= 90%", f"{v['documents']} docs; tuned on: {tuned}"))
     for label, tools in res["misspellings"].items():
         s = tools["sluice"]
         others = "; ".join(f"{t}: {_pct(v['fixed'])} fixed, {_pct(v['wrong'])} wrong"
@@ -521,16 +556,16 @@ def print_table(res: dict) -> None:
         lines.append((f"human misspellings, {label.replace('_', ' ')}: fixed / wrong / left "
                       f"({others})", f"{_pct(s['fixed'])} / {_pct(s['wrong'])} / "
                       f"{_pct(s['left'])}", ">= 80% fixed, <= 5% wrong",
-                      f"{s['pairs']} Birkbeck-derived pairs (Norvig test sets) in odd Reuters/"
-                      "SOTU sentences; tuned on: no"))
+                      f"{s['pairs']} {'Aspell-list' if PARITY == 0 else 'Birkbeck-derived'} "
+                      f"pairs in {half} Reuters/SOTU sentences; tuned on: {tuned}"))
     spam = c["spamassassin"]
     rate = 100_000 * spam["changes"] / spam["words"] if spam["words"] else 0.0
     judged = spam["fix"] + spam["false"] + spam["unsure"]
     lines.append((f"e-mail changes per 100k words ({spam['changes']} changes; "
                   f"{spam['false']} of {judged} judged false = "
                   f"{_pct(spam['false'] / judged if judged else None)})", f"{rate:.0f}", "<= 150",
-                  f"{spam['documents']} odd SpamAssassin e-mails, {spam['words']:,} words; "
-                  "tuned on: no"))
+                  f"{spam['documents']} {half} SpamAssassin e-mails, {spam['words']:,} words; "
+                  f"tuned on: {tuned}"))
     lines.append(("negations without apostrophe flipped", str(len(res["negation_flips"])), "0",
                   "same e-mails"))
     for k, s in res["safety"].items():

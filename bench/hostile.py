@@ -51,7 +51,7 @@ RESULTS = ROOT / "bench" / "results"
 # Smaller counts and sizes, except the bombs: a 1 MB file that inflates to 1 GB is cheap to make
 # and is the size that finds a memory bug.
 QUICK = Sizes(scale=0.08, huge_mb=5, line_mb=1, comment_kb=80, amp_kb=20,
-              encoded_words=16_000, jsonl_line_mb=1)
+              encoded_words=16_000, jsonl_line_mb=1, flood_tags=200_000)
 
 
 def build(work: Path, sizes: Sizes, good: int, skip: set[str], seed: int = 15) -> list[Input]:
@@ -232,7 +232,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--keep", action="store_true", help="keep the folder, store and log")
     ap.add_argument("--scale", type=float, help="input counts, relative to the full run")
     for name in ("huge_mb", "line_mb", "bomb_mb", "comment_kb", "amp_kb", "encoded_words",
-                 "mime_depth", "html_depth", "jsonl_line_mb"):
+                 "mime_depth", "html_depth", "jsonl_line_mb", "flood_tags"):
         ap.add_argument(f"--{name.replace('_', '-')}", type=int, dest=name)
     return ap.parse_args(argv)
 

@@ -49,6 +49,7 @@ class Sizes:
     encoded_words: int = 100_000  # RFC 2047 words in one Subject
     mime_depth: int = 2_000
     html_depth: int = 100_000
+    flood_tags: int = 400_000  # unclosed <p>, <li>, <td> (one row): ~80 us each in trafilatura
     jsonl_line_mb: int = 5
 
     def n(self, full: int) -> int:
@@ -186,6 +187,13 @@ def make_html(f: Folder, c: Corpora, s: Sizes) -> None:
         f.file("html_script_only", f"script-{i}.html", page.encode())
     for i, kb in enumerate((s.comment_kb, s.comment_kb // 10)):
         f.file("html_comment_openers", f"comments-{i}.html", b"<!--" * (kb * 256))
+    for i, (start, tag) in enumerate((("<body>", "p"), ("<body><ul>", "li"),
+                                      ("<body><table><tr>", "td"))):
+        words = " ".join(c.body(700 + j) for j in range(60)).split()
+        # a word every tenth tag: the cost is in the tags, the text stays small for NER
+        flood = "".join(f"<{tag}>{words[j // 10 % len(words)] if j % 10 == 0 else ''} "
+                        for j in range(s.flood_tags))
+        f.file("html_tag_flood", f"flood-{tag}-{i}.html", f"<html>{start}{flood}".encode())
     for i in range(s.n(20)):
         body = c.body(500 + i).replace("&", "&amp;").replace("<", "&lt;")
         page = (f"<html><head><title>&lt;script&gt;alert({i})&lt;/script&gt; Report</title></head>"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -45,15 +46,24 @@ def time_raw_spacy(texts: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def time_flow(corpus: Path, work: Path, run: int) -> float:
+def time_flow(corpus: Path, work: Path, run: int, variant: str = "") -> float:
+    """`variant`: config overrides "KEY=VALUE;KEY=VALUE" (empty: the defaults)."""
     from flows.pipeline import pipeline
     from sluice.config import RunParams
 
-    params = RunParams(source=str(corpus), store=f"sqlite:///{work}/flow{run}.db",
-                       out=str(work / f"out{run}"), overrides={"text_field": "body"})
+    name = f"flow{run}-{len(variant)}-{abs(hash(variant))}"
+    params = RunParams(source=str(corpus), store=f"sqlite:///{work}/{name}.db",
+                       out=str(work / f"out-{name}"),
+                       overrides={"text_field": "body", **overrides_of(variant)})
     started = time.perf_counter()
     pipeline(params)
     return time.perf_counter() - started
+
+
+def overrides_of(variant: str) -> dict[str, str]:
+    """"ner.processes=1;ner.overlap=false" as overrides (the config parses the values)."""
+    pairs = [item.split("=", 1) for item in variant.split(";") if item.strip()]
+    return {key.strip(): value.strip() for key, value in pairs}
 
 
 def time_plain_loop(corpus: Path, work: Path, run: int) -> float:
@@ -69,7 +79,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--docs", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--variant", action="append", default=None,
+                    help='extra Sluice flow runs with config overrides, "KEY=VALUE;KEY=VALUE" '
+                         '(repeatable; default: "ner.processes=0", NER in the flow\'s own '
+                         'process as before the NER workers)')
     args = ap.parse_args()
+    variants = args.variant if args.variant is not None else ["ner.processes=0"]
     if not REUTERS.exists():
         sys.exit(f"missing {REUTERS}: the benchmark needs ../shared")
     records = reuters_bodies(args.docs)
@@ -78,24 +93,37 @@ def main() -> None:
         work = Path(tmp)
         corpus = work / "reuters.jsonl"
         corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-        _warm_up(corpus, work)
-        results = {"raw spaCy (full pipeline)": [], "Sluice flow": [], "plain loop": []}
+        _warm_up(corpus, work, variants)
+        results: dict[str, list[float]] = {"raw spaCy (full pipeline)": [], "Sluice flow": []}
+        for variant in variants:
+            results[f"Sluice flow, {variant}"] = []
+        results["plain loop"] = []
+        loads = []
         for run in range(args.runs):
+            loads.append(os.getloadavg()[0])
             results["raw spaCy (full pipeline)"].append(time_raw_spacy(texts))
             results["Sluice flow"].append(time_flow(corpus, work, run))
+            for variant in variants:
+                results[f"Sluice flow, {variant}"].append(time_flow(corpus, work, run, variant))
             results["plain loop"].append(time_plain_loop(corpus, work, run))
+        loads.append(os.getloadavg()[0])
     report(results, len(texts))
+    print(f"load average (1 min) at the start of each round and at the end: "
+          f"{', '.join(f'{x:.1f}' for x in loads)}; cores: {os.cpu_count()}")
 
 
-def _warm_up(corpus: Path, work: Path) -> None:
+def _warm_up(corpus: Path, work: Path, variants: list[str]) -> None:
     """Start the ephemeral server and load models once, outside the timings."""
     from flows.pipeline import pipeline
     from sluice.config import RunParams
 
     small = work / "warm.jsonl"
     small.write_text("".join(corpus.read_text().splitlines(keepends=True)[:20]))
-    pipeline(RunParams(source=str(small), store=f"sqlite:///{work}/warm.db",
-                       out=str(work / "warm"), overrides={"text_field": "body"}))
+    for variant in ["", *variants]:  # each variant's models (or NER workers) loaded
+        name = f"warm{abs(hash(variant))}"
+        pipeline(RunParams(source=str(small), store=f"sqlite:///{work}/{name}.db",
+                           out=str(work / name),
+                           overrides={"text_field": "body", **overrides_of(variant)}))
 
 
 def report(results: dict[str, list[float]], n: int) -> None:

@@ -11,8 +11,12 @@ from deployments.access import api_client
 CRASH_AFTER_S = 90  # three heartbeats missed: its process, or its machine, is gone
 CRASH_DETECTOR = "sluice: crashed when heartbeats stop"
 # The events that may follow a heartbeat: another one, or the run leaving Running on its own.
-ALIVE_OR_ENDED = ["prefect.flow-run.heartbeat", *(f"prefect.flow-run.{state}" for state in (
-    "Completed", "Failed", "Cancelled", "Cancelling", "Crashed", "Suspended", "Paused"))]
+# And the event of the flow's body being left (tasks/events.py): a suspended run's process may
+# send a heartbeat after its Suspended state, before it reaches its next task and exits.
+ALIVE_OR_ENDED = ["prefect.flow-run.heartbeat", "sluice.flow-run.left",
+                  *(f"prefect.flow-run.{state}" for state in (
+                      "Completed", "Failed", "Cancelled", "Cancelling", "Crashed", "Suspended",
+                      "Paused"))]
 
 
 def install_crash_detector(api: str | Mapping[str, str], within_s: int = CRASH_AFTER_S) -> dict:

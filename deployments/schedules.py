@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -23,9 +24,20 @@ def restore_schedule_flags(client: httpx.Client, deployment: Mapping,
     for schedule in deployment.get("schedules") or []:
         wanted = flags.get(_schedule_key(schedule))
         if wanted is not None and wanted != schedule["active"]:
-            answer = client.patch(f"deployments/{deployment['id']}/schedules/{schedule['id']}",
-                                  json={"active": wanted})
-            answer.raise_for_status()
+            patch(client, f"deployments/{deployment['id']}/schedules/{schedule['id']}",
+                  {"active": wanted})
+
+
+def patch(client: httpx.Client, url: str, body: Mapping, tries: int = 5) -> None:
+    """PATCH, retried while the server answers 503 (its SQLite busy for a moment)."""
+    for _ in range(tries - 1):
+        answer = client.patch(url, json=body)
+        if answer.status_code != 503:
+            break
+        time.sleep(2)
+    else:
+        answer = client.patch(url, json=body)
+    answer.raise_for_status()
 
 
 PATH_PARAMETERS = ("source", "out")
@@ -49,6 +61,5 @@ def make_paths_absolute(client: httpx.Client, deployment: Mapping, repo: Path) -
     if "://" not in str(inbox) and not inbox.exists() and not inbox.suffix:  # a folder, not a file
         inbox.mkdir(parents=True)
     if params != deployment["parameters"]["params"]:
-        answer = client.patch(f"deployments/{deployment['id']}",
-                              json={"parameters": {**deployment["parameters"], "params": params}})
-        answer.raise_for_status()
+        patch(client, f"deployments/{deployment['id']}",
+              {"parameters": {**deployment["parameters"], "params": params}})

@@ -6,7 +6,11 @@
 
 It starts `prefect server start` on loopback, creates the `sluice-cpu` process pool from
 deployments/sluice-cpu.json and the `sluice-ner` concurrency limit, deploys everything in
-prefect.yaml, and starts one process worker. The tests and bench/jobs.py use the same functions.
+prefect.yaml, and starts two process workers: `sluice-cpu-1` on the pool's `default` and `ner`
+queues (jobs, NER runs), `sluice-shards-1` on its `shards` queue, one shard at a time (more
+workers on `shards`, on any host, take the other shards of a job). A child that dies (server or
+worker) is reported with its exit code and restarted. The tests and bench/jobs.py use the same
+functions.
 PostgreSQL for the server: set PREFECT_API_DATABASE_CONNECTION_URL before starting.
 
 The server asks for Prefect's basic auth and a CSRF token: the stack generates the secret once
@@ -37,6 +41,8 @@ from deployments.access import api_client as api_client
 from deployments.automations import CRASH_AFTER_S as CRASH_AFTER_S
 from deployments.automations import install_crash_detector
 from deployments.schedules import make_paths_absolute, restore_schedule_flags, schedule_flags
+from deployments.supervisor import Child, supervise
+from deployments.supervisor import stop as stop
 
 REPO = Path(__file__).resolve().parents[1]
 POOL = "sluice-cpu"
@@ -45,7 +51,8 @@ GPU_POOL_TEMPLATE = REPO / "deployments" / "sluice-gpu.json"
 POOL_TEMPLATE = REPO / "deployments" / "sluice-cpu.json"
 NER_LIMIT = "sluice-ner"  # the name tasks/limits.py acquires
 FLOW = "sluice-pipeline"
-SHARD_QUEUE = "shards"
+SHARD_QUEUE = "shards"  # tasks/shards.py sends shard runs there
+JOB_QUEUES = ("default", "ner")  # job runs, and NER runs of the `cpu` deployment
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 T = TypeVar("T")
 WORKER_POLL_S = "2"  # Prefect's default, 10 s, would add up to 10 s to every start and resume
@@ -112,8 +119,10 @@ def create_pool(env: Mapping[str, str]) -> None:
     for pool, template in ((POOL, POOL_TEMPLATE), (GPU_POOL, GPU_POOL_TEMPLATE)):
         prefect(env, "work-pool", "create", pool, "--type", "process",
                 "--base-job-template", str(template), "--overwrite")
-    # Where a sharded job's shard runs wait for workers (RunParams.shard_queue).
-    prefect(env, "work-queue", "create", SHARD_QUEUE, "--pool", POOL, check=False)
+    # Where a sharded job's shard runs wait for workers (tasks/shards.py), and where the `cpu`
+    # NER deployment's runs do: every queue a worker of the stack polls exists before it polls.
+    for queue in (SHARD_QUEUE, *JOB_QUEUES[1:]):
+        prefect(env, "work-queue", "create", queue, "--pool", POOL, check=False)
 
 
 def size_ner_limit(env: Mapping[str, str], slots: int) -> None:
@@ -155,11 +164,16 @@ def deployment_names() -> list[tuple[str, str]]:
 
 
 def start_worker(env: Mapping[str, str], log: Path, name: str = "sluice-cpu-1",
-                 limit: int | None = None) -> subprocess.Popen[bytes]:
-    """A process worker; its flow runs inherit its environment (the pool's job template lets
-    no run set one), with numpy/BLAS kept to one thread per run unless `env` says otherwise,
-    so that several jobs share the cores."""
+                 limit: int | None = None,
+                 queues: tuple[str, ...] = JOB_QUEUES) -> subprocess.Popen[bytes]:
+    """A process worker polling `queues` of the pool (not every queue: a job's run, which
+    waits for its shards, must not take the slot a shard needs, and workers on the `shards`
+    queue must get the shards); its flow runs inherit its environment (the pool's job
+    template lets no run set one), with numpy/BLAS kept to one thread per run unless `env`
+    says otherwise, so that several jobs share the cores."""
     command = [PREFECT, "worker", "start", "--pool", POOL, "--type", "process", "--name", name]
+    for queue in queues:
+        command += ["--work-queue", queue]
     if limit:
         command += ["--limit", str(limit)]
     return _spawn(command, {**THREAD_ENV, **env}, log)
@@ -171,18 +185,6 @@ def prefect(env: Mapping[str, str], *args: str, check: bool = True) -> subproces
     if check and done.returncode != 0:
         raise RuntimeError(f"prefect {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done
-
-
-def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, wait_s: float = 30) -> None:
-    """Signal the process and its children (it leads its own session), then wait for it."""
-    try:
-        os.killpg(process.pid, sig)
-        process.wait(wait_s)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def wait_for(read: Callable[[], T], until: Callable[[T], bool], what: str,
@@ -220,25 +222,37 @@ def _spawn(command: list[str], env: Mapping[str, str], log: Path) -> subprocess.
 
 
 def up(port: int, home: Path, ner_slots: int, ui: bool = True, host: str = "127.0.0.1",
-       auth: bool = True) -> tuple[subprocess.Popen, ...]:
-    """Server, pool, limit, deployments and one worker; returns (server, worker). With `auth`
-    (the default) the server asks for the secret of `auth_secret(home)` and a CSRF token.
-    Roots: SLUICE_SOURCE_ROOTS / SLUICE_OUTPUT_ROOTS as set, else `default_roots()`."""
+       auth: bool = True, shard_slots: int = 1) -> list[Child]:
+    """Server, pools, limit, deployments, and the workers: the job worker on JOB_QUEUES and
+    a shard worker on SHARD_QUEUE running `shard_slots` shards at once; returns the children
+    (server first). With `auth` (the default) the server asks for the secret of
+    `auth_secret(home)` and a CSRF token. Roots: SLUICE_SOURCE_ROOTS / SLUICE_OUTPUT_ROOTS
+    as set, else `default_roots()`."""
     home.mkdir(parents=True, exist_ok=True)
     env = {**default_roots(), **stack_env(port, home, ui=ui, host=host)}
     if auth:
         env.update(auth_env(auth_secret(home)))
-    server = start_server(env, home / "server.log")
+    server = Child("server", lambda: start_server(env, home / "server.log"),
+                   str(home / "server.log"), ready=lambda: wait_healthy(env["PREFECT_API_URL"]))
     try:
         wait_healthy(env["PREFECT_API_URL"])
         create_pool(env)
         size_ner_limit(env, ner_slots)
         install_crash_detector(env)
         deploy(env)
-        return server, start_worker(env, home / "worker.log")
+        return [server, *workers(env, home, shard_slots)]
     except BaseException:
-        stop(server)
+        stop(server.process)
         raise
+
+
+def workers(env: Mapping[str, str], home: Path, shard_slots: int) -> list[Child]:
+    jobs_log, shards_log = home / "worker.log", home / "shard-worker.log"
+    return [Child("worker sluice-cpu-1 on queues default and ner",
+                  lambda: start_worker(env, jobs_log), str(jobs_log)),
+            Child("worker sluice-shards-1 on queue shards",
+                  lambda: start_worker(env, shards_log, "sluice-shards-1", limit=shard_slots,
+                                       queues=(SHARD_QUEUE,)), str(shards_log))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -248,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", type=Path, default=REPO / ".prefect", help="PREFECT_HOME")
     parser.add_argument("--ner-slots", type=int, default=os.cpu_count() or 1,
                         help="NER batches running at once, over all jobs (default: cores)")
+    parser.add_argument("--shard-slots", type=int, default=1,
+                        help="shards of sharded jobs the stack's shard worker runs at once "
+                             "(default 1; more workers on the `shards` queue take the others)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address the server binds (default loopback; 0.0.0.0: every "
                              "interface, which needs the auth that is on by default)")
@@ -258,17 +275,25 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--no-auth with --host {args.host}: anyone who reaches the port could "
                      "run commands on the worker")
     home = args.home.resolve()
-    server, worker = up(args.port, home, args.ner_slots, host=args.host, auth=not args.no_auth)
-    print(banner(args.port, home, auth=not args.no_auth))
+    # `kill PID` stops the stack as Ctrl-C does, children included.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    children = up(args.port, home, args.ner_slots, host=args.host, auth=not args.no_auth,
+                  shard_slots=args.shard_slots)
+    say(banner(args.port, home, auth=not args.no_auth))
+    say("sluice stack: " + ", ".join(child.describe() for child in children))
+    code = 0
     try:
-        while server.poll() is None and worker.poll() is None:
-            time.sleep(1)
+        code = supervise(children, say)
     except KeyboardInterrupt:
         pass
     finally:
-        stop(worker)
-        stop(server)
-    return 0
+        for child in reversed(children):
+            stop(child.process)
+    return code
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
 
 
 def banner(port: int, home: Path, auth: bool) -> str:

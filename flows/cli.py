@@ -156,7 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def runs_batches_here(params: RunParams) -> bool:
-    return params.shards <= 1 or params.shard is not None  # a sharded job's coordinator: none
+    return params.shards <= 1  # a sharded job's coordinator: none (`sluice run` is no shard)
 
 
 def start_sandbox(cfg: PipelineConfig, params: RunParams) -> threading.Thread | None:

@@ -138,6 +138,8 @@ def pause(job_id: str | UUID) -> None:
             try:
                 suspend_flow_run(flow_run_id=target, timeout=None)
             except RuntimeError as exc:
+                if target != run.id and client.read_flow_run(target).state.is_final():
+                    continue  # a shard that ended since it was listed: nothing left to pause
                 raise SluiceError(f"job {run.id} could not pause: {exc}") from None
 
 
@@ -217,10 +219,15 @@ def _progress(client: SyncPrefectClient, runs: list[FlowRun]) -> dict[str, JobPr
 
 
 def _last_error(client: SyncPrefectClient, run_id: UUID) -> str | None:
-    logs = post_filter(client, "/logs/filter", sort="TIMESTAMP_DESC", limit=1,
-                   logs={"flow_run_id": {"any_": [str(run_id)]},
-                         "level": {"ge_": logging.WARNING}})
-    return logs[0]["message"].splitlines()[0] if logs else None
+    """The last warning or error logged by the run's current attempt (since it last started
+    Running): a job resumed after a failure that then runs clean shows none."""
+    logs = {"flow_run_id": {"any_": [str(run_id)]}, "level": {"ge_": logging.WARNING}}
+    starts = [s.timestamp for s in client.read_flow_run_states(run_id)
+              if s.type == StateType.RUNNING]
+    if starts:
+        logs["timestamp"] = {"after_": max(starts).isoformat()}
+    found = post_filter(client, "/logs/filter", sort="TIMESTAMP_DESC", limit=1, logs=logs)
+    return found[0]["message"].splitlines()[0] if found else None
 
 
 def _view(run: FlowRun, progress: JobProgress | None) -> JobView:

@@ -17,21 +17,29 @@ from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
+from pydantic.json_schema import SkipJsonSchema
 
-from sluice.config import PipelineConfig, RunParams, load_config
+from sluice.config import PipelineConfig, RunParams, Shard, load_config
 from sluice.errors import ErrorRateExceeded, SluiceError
 from sluice.io.store import FinishedBatch, refs_digest
 from sluice.memory import release_free_memory
 from sluice.models import model_loaders
+from sluice.ner_workers import processes_for
 from sluice.records import BatchReport, Document, Failure, RawDocument, RunSummary, SourceRef
 from sluice.shield import termination_deferred
 from tasks import STAGE
 from tasks.clean import clean_batch
 from tasks.embed import embed_batch
-from tasks.events import EVENT_HOOKS, emit_document_failures, emit_job_event, use_event_blocks
+from tasks.events import (
+    EVENT_HOOKS,
+    emit_document_failures,
+    emit_job_event,
+    leaving_announced,
+    use_event_blocks,
+)
 from tasks.ingest import discover_sources, ingest_batch
 from tasks.limits import ensure_limit
-from tasks.ner import ner_stages
+from tasks.ner import ner_ahead, ner_stages
 from tasks.parse import parse_batch
 from tasks.progress import Earlier, done_before, log_failures, measure, report_progress
 from tasks.secure import secure_params
@@ -55,11 +63,19 @@ def cancel_child_runs(flow: object, flow_run: object, state: object) -> None:
 # Results persisted: a suspended (paused) run is rescheduled and re-enters the flow from the top.
 @flow(name="sluice-pipeline", log_prints=True, validate_parameters=True, persist_result=True,
       **{**EVENT_HOOKS, "on_cancellation": [*EVENT_HOOKS["on_cancellation"], cancel_child_runs]})
-def pipeline(params: RunParams) -> RunSummary:
+def pipeline(params: RunParams, shard: SkipJsonSchema[Shard | None] = None) -> RunSummary:
+    """`shard`: set by a sharded job on the runs it starts; not in the deployment's run form."""
+    with leaving_announced(flow_run.get_id()):  # for the crash detector, also when paused
+        return run_job(params, shard)
+
+
+def run_job(params: RunParams, shard: Shard | None) -> RunSummary:
     params = secure_params(resolve_blocks(params))
+    if shard is not None:
+        shard.check(params)
     cfg = load_config(params.config, params.overrides)
     run_id = flow_run.get_id() or str(uuid.uuid4())
-    job_id = params.job or run_id  # a shard's run works under its job's id
+    job_id = shard.job if shard else run_id  # a shard's run works under its job's id
     started = time.perf_counter()
     refs, hidden = discover_sources(params.source)
     plan = list(enumerate(_batches(refs, cfg.batch_size), 1))
@@ -67,19 +83,19 @@ def pipeline(params: RunParams) -> RunSummary:
     # skips the documents it stored before: the store's batches table and ledger.
     earlier = done_before(params.store, job_id)
     done = earlier.done
-    if params.shard is None:
+    if shard is None:
         emit_job_event("job.resumed" if done else "job.started", job_id, {"source": params.source})
-    if params.shards > 1 and params.shard is None:
+    if params.shards > 1 and shard is None:
         runs = start_shards(params, job_id)
         totals = wait_for_shards(runs, job_id, len(refs), len(plan)).report()
         prior = BatchReport()  # the shards' own summaries tell their rates
     else:
-        mine = plan if params.shard is None else plan[params.shard::params.shards]
+        mine = plan if shard is None else plan[shard.index::params.shards]
         prior = unfinished(mine, earlier.finished)[1]
         totals = run_batches(mine, params, cfg, job_id, run_id, earlier)
     summary = RunSummary(job_id=job_id, totals=totals, wall_s=time.perf_counter() - started,
                          store=params.store, out=params.out,
-                         hidden=len(hidden) if params.shard is None else 0,
+                         hidden=len(hidden) if shard is None else 0,
                          earlier=prior.processed + prior.failed)
     print("\n".join(summary.lines()))
     if done:
@@ -180,11 +196,16 @@ def process_batches(plan: Plan, params: RunParams, cfg: PipelineConfig, job_id: 
     if distributed_runner():  # Dask: every batch, all its stages, is a task on the cluster
         # As plain dicts: Dask walks the lists in a task's arguments and would take the
         # records (iterables of fields) apart.
+        if cfg.ner.processes is None:  # the cluster's worker processes are the parallelism
+            cfg = cfg.model_copy(update={"ner": cfg.ner.model_copy(update={"processes": 0})})
         futures = [whole_batch.submit([r.model_dump() for r in refs], params, cfg, job_id,
                                       quote(done), number)
                    for number, refs in plan]
         for future in futures:
             yield future.result()
+        return
+    if overlapped(cfg):
+        yield from overlap_ner(plan, params, cfg, job_id, done, warming)
         return
     window = cfg.ner.parallel if cfg.ner.mode == "pool" else 1
     for first in range(0, len(plan), window):
@@ -195,6 +216,31 @@ def process_batches(plan: Plan, params: RunParams, cfg: PipelineConfig, job_id: 
                                [p.number for p in prepared])
         for batch, (docs, failed_ner) in zip(prepared, annotated, strict=False):
             yield finish_batch(batch, docs, failed_ner, params, cfg, job_id), batch.resumed
+
+
+def overlapped(cfg: PipelineConfig) -> bool:
+    return cfg.ner.mode == "local" and cfg.ner.overlap and processes_for(cfg) > 0
+
+
+def overlap_ner(plan: Plan, params: RunParams, cfg: PipelineConfig, job_id: str,
+                done: Collection[str],
+                warming: Future | None = None) -> Iterator[tuple[BatchReport, int]]:
+    """NER of batch N runs in the NER worker processes while this process reads, parses and
+    cleans batch N+1, then embeds and stores batch N: the cores do not wait on one another.
+    Batches are still stored one at a time in plan order; a batch whose NER is in flight
+    when the run stops is not stored, so it is done again on resume (exactly once)."""
+    previous: Prepared | None = None
+    waiting = None
+    for number, refs in plan:
+        batch = prepare_batch(number, refs, params, cfg, done)
+        _warmed(warming)
+        annotated = waiting() if waiting is not None else None
+        waiting = ner_ahead(batch.docs, cfg)  # before the previous batch's embed and store
+        if previous is not None and annotated is not None:
+            yield finish_batch(previous, *annotated, params, cfg, job_id), previous.resumed
+        previous = batch
+    if previous is not None and waiting is not None:
+        yield finish_batch(previous, *waiting(), params, cfg, job_id), previous.resumed
 
 
 def distributed_runner() -> bool:

@@ -18,7 +18,6 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 from sluice import confine, redact
@@ -91,20 +90,25 @@ class CorrectConfig(Section):
     min_length: int = Field(3, ge=2)  # shorter tokens are too ambiguous to correct
     # Scores are in Zipf units (log10 of a word's frequency per billion words, wordfreq's)
     known_zipf: float = Field(3.0, ge=0.0)  # a word web text has this often is never changed
-    unseen_zipf: float = Field(1.0, ge=0.0)  # what keeping a word wordfreq lacks scores
+    unseen_zipf: float = Field(0.5, ge=0.0)  # what keeping a word wordfreq lacks scores
     min_candidate_zipf: float = Field(3.0, ge=0.0)  # a fix must be at least this common
     corpus_min_count: int = Field(3, ge=1)  # a word this frequent in the batch is known...
     corpus_dwarf_ratio: float = Field(5.0, ge=1.0)  # ...unless a close word is this much more
-    edit_cost: float = Field(2.0, ge=0.0)  # cost of one edit
-    typo_edit_cost: float = Field(1.0, ge=0.0)  # ...of a typing slip: swap, double, vowel
-    distance2_cost: float = Field(1.0, ge=0.0)  # extra cost of a two-edit fix
+    # edits are priced by sluice.typo_cost (a doubled letter 0.7 ... any other edit 2.0)
+    distance2_cost: float = Field(0.0, ge=0.0)  # extra cost of a two-edit fix
     min_confidence: float = Field(0.5, ge=0.0)  # lead the fix needs over the word and runner-up
+    max_cost: float = Field(99.0, ge=0.0)  # dearest typo (sluice.typo_cost) a fix may undo
     min_context: float = Field(0.0)  # neighbours' bigrams must favour the fix at least this...
     short_word_context: float = Field(1.5)  # ...and this much for words of 4 letters or fewer
     foreign_zipf: float = Field(3.0, ge=0.0)  # words this common abroad, side by side: foreign
     languages: tuple[str, ...] = ("en",)  # correct only these languages
     # undetected short text: corrected when lingua gives a language above at least this share
     undetected_min_share: float = Field(0.1, ge=0.0, le=1.0)
+    # E-mail and other informal text: slang, program names and coinages abound, so a fix
+    # must be a cheap typo (sluice.typo_cost), lead by more, and have its context's support
+    informal_max_cost: float = Field(2.0, ge=0.0)
+    informal_min_confidence: float = Field(1.5, ge=0.0)
+    informal_min_context: float = Field(0.3)
 
 
 class NerConfig(Section):
@@ -120,6 +124,11 @@ class NerConfig(Section):
     # spaCy's working memory grows with the tokens of one nlp.pipe batch: bounding its
     # characters (not only its count) keeps a worker's peak RSS flat over a long corpus
     batch_chars: int = Field(20_000, ge=1000)
+    # worker processes that run NER and correction on the CPU, a batch split across them;
+    # None: fit the machine (cores - 1, at most 4: sluice.ner_workers); 0: in the job's process
+    processes: int | None = Field(None, ge=0, le=64)
+    # with processes: a batch's NER runs while the flow parses and cleans the next batch
+    overlap: bool = True
 
 
 class EmbedConfig(Section):
@@ -144,6 +153,8 @@ class BudgetConfig(Section):
     sandbox: bool = True
     parse_seconds: float = Field(30.0, gt=0)  # wall time per document in the parse stage
     clean_seconds: float = Field(30.0, gt=0)  # ...and in the clean stage
+    # ...and in NER with correction, where it runs in worker processes (ner.processes > 0)
+    ner_seconds: float = Field(60.0, gt=0)
     memory_mb: int = Field(2048, ge=256)  # address-space limit of the worker process
 
 
@@ -201,6 +212,30 @@ def _describe(exc: ValidationError) -> str:
     return "invalid config: " + "; ".join(parts)
 
 
+def _no_form_default(note: str) -> Any:
+    """A field's JSON schema (the deployment's run form) without its relative default."""
+
+    def edit(schema: dict[str, Any]) -> None:
+        schema.pop("default", None)
+        schema["description"] = note
+
+    return edit
+
+
+class Shard(BaseModel):
+    """Which shard of which job a run is: set by the job's run on the runs it starts, never
+    by a user (it is not in the run form: the flow's parameter schema skips it)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    job: str = Field(min_length=1)  # the job (coordinator run id) whose ledger it writes
+    index: int = Field(ge=0)  # it does batches index, index + shards, ...
+
+    def check(self, params: RunParams) -> None:
+        if self.index >= params.shards:
+            raise ConfigError(f"shard {self.index} of a job with shards={params.shards}")
+
+
 class RunParams(BaseModel):
     """One job's parameters, validated before the run starts (a bad field is named)."""
 
@@ -208,8 +243,12 @@ class RunParams(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     source: str
-    store: str = "sqlite:///data/sluice.db"
-    out: str = "data/out"
+    # Relative defaults resolve in the folder the run runs in (a worker's checkout): the UI's
+    # run form shows none, and says what an empty field means.
+    store: str = Field("sqlite:///data/sluice.db", json_schema_extra=_no_form_default(
+        "empty: the SQLite file data/sluice.db in the folder the run runs in"))
+    out: str = Field("data/out", json_schema_extra=_no_form_default(
+        "empty: data/out in the folder the run runs in"))
     config: str | None = None  # path of a YAML config file
     overrides: dict[str, Any] = Field(default_factory=dict)  # dotted keys: {"batch_size": 50}
     # Prefect blocks shared by deployments (blocks/): a store block's URL replaces `store`, a
@@ -220,11 +259,9 @@ class RunParams(BaseModel):
     webhook_block: str | None = None
     s3_block: str | None = None  # a prefect-aws S3Bucket block: the client for s3:// paths
     # Scale-out: a deployment run with shards > 1 starts that many runs of its own deployment on
-    # `shard_queue`, each doing every shards-th batch on whichever worker takes it, and waits.
+    # the pool's shards queue, each doing every shards-th batch on whichever worker takes it,
+    # and waits. Which shard a run is travels apart, as the flow's `shard` parameter (Shard).
     shards: int = Field(1, ge=1, le=256)
-    shard_queue: str = "shards"
-    shard: int | None = Field(None, ge=0)  # set on a shard's run: which one it is
-    job: str | None = None  # set on a shard's run: the job (coordinator run id) it belongs to
 
     # Where a job may read and write (sluice.confine): checked when SLUICE_SOURCE_ROOTS or
     # SLUICE_OUTPUT_ROOTS is set, before anything else about the path, so that an answer
@@ -251,12 +288,6 @@ class RunParams(BaseModel):
     def _out_confined(cls, out: str) -> str:
         confine.check_output("out", out, confine.roots_from_env().output)
         return out
-
-    @model_validator(mode="after")
-    def _shard_in_range(self) -> RunParams:
-        if self.shard is not None and (self.shard >= self.shards or self.job is None):
-            raise ValueError(f"shard {self.shard} needs a job and shards > {self.shard}")
-        return self
 
     @field_validator("store")
     @classmethod

@@ -5,14 +5,19 @@ alphabetic token (Title-case, ALL-CAPS, digits, URL and e-mail parts), it is sho
 text knows it (wordfreq Zipf >= `known_zipf`: US and British spellings, names, brands,
 slang, "didnt"), it is an apostrophe-less contraction, it is frequent in the batch itself,
 it sits in an entity, quotes, backticks, a URL, a #hashtag or @handle, or in a run of
-another language's words.
+another language's words; or where it stands says it is no typo (sluice.spelling_guards:
+glued to mojibake, inside code, a name the text also capitalises).
 
 Otherwise each dictionary word one or two edits away is scored in Zipf units (log10):
-its frequency, minus the cost of the edits (typical typing slips, a swap, a doubled or
-dropped double letter, a vowel for a vowel, cost less), plus how much its neighbours'
-bigrams favour it. The fix must beat both keeping the word (scored at its own Zipf) and
-the runner-up by `min_confidence`; an unseen bigram counts against a candidate, so a fix
-the context does not support is not made.
+its frequency, minus the cost of the edits (sluice.typo_cost: the slips people make, a
+doubled or undoubled letter, a swap, a vowel for a vowel, cost less), plus how much its
+neighbours' bigrams favour it. The fix must beat both keeping the word (scored at its own
+Zipf) and the runner-up (its own British or US spelling aside) by `min_confidence`; an
+unseen bigram counts against a candidate, so a fix the context does not support is not
+made. A fix that only glues or cuts letters at an end, or that undoes more than one slip
+in a word built from a known one with a prefix or suffix, is not made either. E-mail is
+informal text: there a fix must be a cheap typo, lead by more and have the context's
+support (`informal_*` settings).
 """
 
 from __future__ import annotations
@@ -20,13 +25,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from sluice.config import CorrectConfig
 from sluice.edits import Edit, OffsetMap, apply_to_text, overlaps
 from sluice.known_words import Lexicon, load_lexicon
 from sluice.records import Correction, Entity
+from sluice.spelling_guards import beside_odd_char, derived, glued_or_cut, in_code, named_in_text
+from sluice.typo_cost import SLIP, typo_cost
 
 # A lowercase word not glued to other word characters, URL or e-mail punctuation, # or @,
 # or code punctuation ("strlen(", "$lineno", "x=struct").
@@ -48,7 +55,6 @@ CONTRACTIONS = frozenset(
     "well werent weve whats wheres whos wont wouldnt youd youll youre youve yall "
     # stems left when an odd apostrophe ("wasn?t", "wasn t") split the word
     "aren couldn didn doesn hadn hasn haven isn mustn needn shouldn wasn weren wouldn".split())
-_VOWELS = frozenset("aeiouy")
 # The dictionary is British-leaning and lemma-heavy: a plural of a known word, or the
 # US spelling of a known British one ("labor", "centers", "signaled"), is no typo.
 _VARIANTS = tuple((re.compile(a), b) for a, b in (
@@ -57,6 +63,7 @@ _VARIANTS = tuple((re.compile(a), b) for a, b in (
     (r"(?<=[^aeiou])er(s?)$", r"re\1"), (r"iz(e|es|ed|ing|ation|ations)$", r"is\1"),
     (r"yz(e|es|ed|ing)$", r"ys\1"), (r"ense(s?)$", r"ence\1"),
     (r"(?<=[aeiou])l(ed|ing|er|ers)$", r"ll\1"),
+    (r"(?<=[aeiou])tt(ed|ing)$", r"t\1"), (r"(?<=[aeiou])ss(ed|es|ing)$", r"s\1"),
 ))
 # A fix that only strips a prefix is a derivation, not a typo: "unindicted", "reoffending".
 _PREFIXES = ("un", "re", "non", "dis", "mis", "pre", "de", "co", "in", "im", "anti", "over")
@@ -99,7 +106,11 @@ class Speller:
         """Unknown words frequent in the texts themselves count as known (domain terms,
         abbreviations), unless a close dictionary word is far more frequent there too:
         then the frequent unknown is a repeated typo ("teh" beside "the")."""
-        counts = Counter(w.lower() for t in texts for w in _ANY_WORD.findall(t))
+        return self.frequent_unknown(word_counts(texts), min_count, dwarf_ratio)
+
+    def frequent_unknown(self, counts: Mapping[str, int], min_count: int = 3,
+                         dwarf_ratio: float = 20.0) -> frozenset[str]:
+        """`corpus_vocab` from the texts' word counts (see `word_counts`)."""
         vocab = set()
         for word, n in counts.items():
             if n < min_count or self.known(word):
@@ -130,12 +141,13 @@ class Speller:
         scored = sorted((self._score(word, term, d, prev, nxt, cfg) for term, d in found),
                         reverse=True)
         score, context, term = scored[0]
-        if _derivation(word, term):
-            return None  # best explained as derived from a known word, not as a typo
+        if _derivation(word, term) or typo_cost(word, term) > cfg.max_cost:
+            return None  # best explained as derived from a known word, or too far off
         # a short word has many neighbours one edit away: only context can pick among them
         needed = cfg.min_context if len(word) > 4 else cfg.short_word_context
         keep = max(self.zipf(word), cfg.unseen_zipf)
-        margin = score - max(keep, scored[1][0] if len(scored) > 1 else keep)
+        rivals = [s for s, _, t in scored[1:] if not _variants(t, term)]
+        margin = score - max(keep, rivals[0] if rivals else keep)
         if margin < cfg.min_confidence or context < needed:
             return None
         return term, round(margin, 2)
@@ -143,8 +155,7 @@ class Speller:
     def _score(self, word: str, term: str, distance: int, prev: str | None, nxt: str | None,
                cfg: CorrectConfig) -> tuple[float, float, str]:
         """(score, the context's part of it, term)."""
-        cost = (edit_cost(word, term, cfg) if distance == 1
-                else 2 * cfg.edit_cost + cfg.distance2_cost)
+        cost = typo_cost(word, term) + (cfg.distance2_cost if distance == 2 else 0.0)
         context = self._context(prev, term) + self._context(term, nxt)
         return self.zipf(term) - cost + context, context, term
 
@@ -165,23 +176,18 @@ class Speller:
         return min(max(found, _CONTEXT_RANGE[0]), _CONTEXT_RANGE[1])
 
 
-def edit_cost(word: str, term: str, cfg: CorrectConfig) -> float:
-    """The cost of one edit: typing slips (a swap, a doubled or undoubled letter, a vowel
-    for a vowel) are cheaper than other changes."""
-    return cfg.typo_edit_cost if _slip(word, term) else cfg.edit_cost
+# British and US spellings of one word are not rival fixes ("behaviour", "behavior").
+_UK_TO_US = tuple((re.compile(a), b) for a, b in (
+    (r"our(s|ed|ing|able|ite|ites)?$", r"or\1"), (r"is(e|es|ed|ing|ation|ations)$", r"iz\1"),
+    (r"ys(e|es|ed|ing)$", r"yz\1"), (r"(?<=[aeiou])ll(ed|ing|er|ers)$", r"l\1"),
+    (r"(?<=[^aeiou])re(s?)$", r"er\1"), (r"ence(s?)$", r"ense\1"),
+))
 
 
-def _slip(word: str, term: str) -> bool:
-    if len(word) == len(term):
-        diff = [i for i, (a, b) in enumerate(zip(word, term, strict=True)) if a != b]
-        if len(diff) == 2:  # a swap of neighbours
-            return diff[1] == diff[0] + 1
-        return len(diff) == 1 and {word[diff[0]], term[diff[0]]} <= _VOWELS
-    short, long_ = sorted((word, term), key=len)
-    pairs = zip(short, long_[: len(short)], strict=True)
-    i = next((i for i, (a, b) in enumerate(pairs) if a != b), len(short))
-    return (i > 0 and long_[i] == long_[i - 1]) or (i + 1 < len(long_) and
-                                                    long_[i] == long_[i + 1])
+def _variants(a: str, b: str) -> bool:
+    for pattern, repl in _UK_TO_US:
+        a, b = pattern.sub(repl, a), pattern.sub(repl, b)
+    return a == b
 
 
 def _derivation(word: str, term: str) -> bool:
@@ -189,6 +195,13 @@ def _derivation(word: str, term: str) -> bool:
     mail ("xfilter", "kwave", "nobject"), which hand typing hardly ever produces."""
     glued = word[1:] == term and word[0] != word[1]  # "tthe" is a slip, "kwave" is not
     return glued or any(word == p + term or term == p + word for p in _PREFIXES)
+
+
+def word_counts(texts: Iterable[str], min_count: int = 1) -> dict[str, int]:
+    """Lowercased words of the texts and their counts, those under `min_count` left out (no
+    count under it decides `corpus_vocab` while its dwarf ratio is at least 1)."""
+    counts = Counter(w.lower() for t in texts for w in _ANY_WORD.findall(t))
+    return {word: n for word, n in counts.items() if n >= min_count}
 
 
 @lru_cache(maxsize=1)
@@ -213,10 +226,22 @@ def spelling_edits(text: str, protected: Sequence[tuple[int, int]], speller: Spe
         prev, nxt = (n.lower() if n else None for n in raw)
         if _foreign_run(speller, word, prev, nxt, cfg) or _rare_pair(speller, *raw, cfg):
             continue
+        if beside_odd_char(text, match.start(), match.end()) or in_code(text, match.start(),
+                                                                         match.end()):
+            continue  # garbled by an encoding, or inside code
         fix = speller.suggest(word, cfg, prev, nxt)
-        if fix is not None:
-            edits.append(Edit(match.start(), match.end(), fix[0], "spelling", fix[1]))
+        # last, as it reads the whole text: a name the text also writes capitalised
+        if fix is None or _unlike_typo(word, fix[0], speller, cfg) or named_in_text(text, word):
+            continue
+        edits.append(Edit(match.start(), match.end(), fix[0], "spelling", fix[1]))
     return edits
+
+
+def _unlike_typo(word: str, term: str, speller: Speller, cfg: CorrectConfig) -> bool:
+    """The fix adds or drops letters at one end only, or undoes more than one slip on a
+    word built from a known one with a prefix or suffix ("delisted", "bootable")."""
+    return glued_or_cut(word, term) or (
+        typo_cost(word, term) > SLIP and derived(word, lambda stem: speller.known(stem, cfg)))
 
 
 def verbatim_spans(text: str) -> list[tuple[int, int]]:
@@ -243,6 +268,17 @@ def _rare_pair(speller: Speller, prev: str | None, nxt: str | None,
     a name, and says nothing about the word."""
     return any(n is not None and n.islower() and len(n) >= cfg.min_length
                and not speller.known(n, cfg) for n in (prev, nxt))
+
+
+def for_document(metadata: dict, fmt: str, cfg: CorrectConfig) -> CorrectConfig:
+    """The settings for one document: stricter for e-mail (informal register), which the
+    parser marks by its headers."""
+    if fmt != "eml" and not {"message_id", "from"} & metadata.keys():
+        return cfg
+    return cfg.model_copy(update={
+        "max_cost": min(cfg.max_cost, cfg.informal_max_cost),
+        "min_confidence": max(cfg.min_confidence, cfg.informal_min_confidence),
+        "min_context": max(cfg.min_context, cfg.informal_min_context)})
 
 
 def correct_outside_entities(text: str, entities: Sequence[Entity], speller: Speller,

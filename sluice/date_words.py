@@ -1,7 +1,7 @@
 """Words that date phrases lean on (for `sluice.dates`): the tense around a phrase, number
 words, words that make a month a name or a year a model ("Theresa May", "Windows 2000"),
-named days (Christmas, Easter, Thanksgiving) with their dates from the maintained `holidays`
-package, and the periods these words name (weekends, decades)."""
+"May" the modal or company ("the U.S. May be", "May Energy Partners"), and named days
+(Christmas, Easter, Thanksgiving) with their dates from the maintained `holidays` package."""
 
 from __future__ import annotations
 
@@ -79,6 +79,10 @@ def tense(before: str, after: str, months: bool = True) -> str | None:
         return "future" if any(_STRONG_FUTURE.fullmatch(c.group()) for c in every) else None
     if every:
         found = every[-1].lastgroup
+        # a weekday after a present tense is a timetable ("begins ... on Saturday", "effective
+        # Friday"): that day or the next such day
+        if found == "present" and not months:
+            return "present"
     else:
         found = _cue_after(after, opens_clause=len(clause) <= 2)
     return None if found == "present" else found
@@ -176,6 +180,40 @@ _COUNTED = re.compile(r"\s+(?:people|persons|men|women|children|workers|employee
                       r"|troops|soldiers|units|copies|cars|homes|houses|tonnes|tons|barrels"
                       r"|acres|hectares|miles|users|students|members|votes|signatures"
                       r"|pages|lines|words|times)\b")
+# A product's year follows its brand's run-together name ("Norton SystemWorks 2002").
+_PRODUCT = re.compile(r"\b[A-Z][a-z]+[A-Z][A-Za-z]*\s+$")
+_CAPS_NAME = re.compile(r"(?<![\w.'’-])([A-Z]{2,}[A-Z0-9]*)\s+$")  # "PACX 2000"
+_DATE_CAPS = re.compile(r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEPT?|OCT|NOV|DEC)[A-Z]*"
+                        r"|FY|FISCAL|YEAR|CALENDAR|END|MID|IN|OF|SINCE|BY|FROM|TO|UNTIL"
+                        r"|THROUGH|BEFORE|AFTER|DURING|FOR|AND|OR|THE|AD|BC|CE|SUMMER|WINTER"
+                        r"|SPRING|FALL|AUTUMN|EARLY|LATE|COPYRIGHT|QTR|QUARTER|HALF|BASE"
+                        r"|WEEK|MONTH|DATE|DAY|GMT|UTC|UT|[A-Z]{1,3}[SD]T|CES?T|JST|ICT|HKT")
+_SHOUTED = re.compile(r"\s+(?:[A-Z]{2,}\b|(?:1[89]|20)\d\d\b)")
+_CLOCK = re.compile(r"\d:\d\d(?::\d\d)?\s+[A-Z]{2,5}\s+$")  # "14:55:56 ICT 2002": a zone
+_DATE_TITLES = {"In", "Of", "Since", "By", "From", "To", "Until", "Through", "For", "And",
+                "Or", "The", "Fiscal", "Year", "Calendar", "Summer", "Winter", "Spring",
+                "Fall", "Autumn", "Early", "Late", "Mid", "End", "During", "Before", "After",
+                "Qtr", "Quarter", "Half", "Week", "Base", "Act"}
+_MONTH_NAME = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*$")
+# "May" the company and "May" the modal
+_COMPANY = re.compile(r"\s+(?:(?:Energy|Department|Petroleum|Oil|Drilling|Resources"
+                      r"|Financial)(?:\s+[A-Z][a-z]+)?\s+)?(?:Co|Corp|Inc|Ltd|Partners|Stores"
+                      r"|Group|Holdings|Industries|Cos|Bancorp|Plc|PLC)\b")
+_MODAL_AFTER = re.compile(r"\s+(?i:be|not|have|well|also|still|never|soon|even|need|want"
+                          r"|face|take|seek|become|prove|help|lose|require|decide|continue"
+                          r"|result|cause|lead|affect|come|go|get|make|find|give|raise|move"
+                          r"|try|choose|offer|buy|sell|pay|use|reach|rise|fall|allow)\b")
+_MONTH_LEAD = re.compile(r"\b(?:in|since|until|till|through|during|from|before|after|by|of"
+                         r"|for|early|mid|late|end|last|next|this|each|every|between|than"
+                         r"|to)\s*$", re.IGNORECASE)
+_AND_NAME = re.compile(r"\s+(?:and|&)\s+(?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov"
+                       r"|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b)[A-Z][a-z]+")
+_COPYRIGHT = re.compile(r"(?:\([cC]\)|©|[Cc]opyright)[^.;]{0,60}$")  # "(c) ArgoTech 2001"
+_ABBREVIATIONS = {"Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov",
+                  "Dec"}
+# A capitalised word after a bare "Jan" is a surname, unless it is a month, day or year word.
+_NAME_WORD = re.compile(r"\s+(?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed"
+                        r"|Thu|Fri|Sat|Sun|Qtr|Quarter|Avg)[a-z]*\b)[A-Z][a-z]+")
 _AHEAD = re.compile(r"\b(?:by|until|till|before)\s+(?:the end of |early |late )?$", re.I)
 _BEHIND = re.compile(r"\b(?:ended|since|through|last)\s+$", re.IGNORECASE)  # never ahead
 _SINCE = re.compile(r"\bsince\s+$", re.IGNORECASE)  # always behind: "since Sept. 11"
@@ -185,17 +223,33 @@ PAST_REACH = 10  # months: a past-tense clause reaches back this far, no further
 def not_a_date(kind: str, m: re.Match[str], before: str, after: str) -> bool:
     """A month that is a name ("May said", "Theresa May", "August Busch"), a year that is a
     model or a count ("Windows 2000", "2000 people"), a named day that is not one day."""
+    if kind == "month" and m.group() == "May" and _may_is_word(before, after):
+        return True
     if kind == "month" and m.group() in ("May", "June", "April", "August"):  # also names
         if _DATE_LEAD.search(before) or _DATE_LABEL.search(before):
             return False
         return bool(_NAME_VERBS.match(after) or re.search(r"[A-Z][a-z]+\s+$", before)
-                    or re.match(r"\s+[A-Z][a-z]", after))
+                    or re.match(r"\s+(?:[A-Z][a-z]|I\b|we\b|you\b)", after)  # "May I"
+                    or _AND_NAME.match(after))  # "N.Y. May and Allied said"
+    if kind == "month" and m.group("m").isupper():  # "DEC" alone is Digital Equipment
+        return True
+    if kind == "month" and m.group("m") in _ABBREVIATIONS:  # "Jan Carlzon": a first name
+        return bool(_NAME_WORD.match(after))
+    if kind == "weekday" and before.endswith("("):  # "(Friday Edition)": a title
+        return bool(re.match(r"\s+[A-Z][a-z]+\)", after))
+    if kind == "relative_day" and m.group() == "Today":  # "the USA Today", a paper
+        return bool(re.search(r"\b[A-Z]{2,}\s+$", before))
+    if kind == "decade_apos":
+        return bool(re.search(r"\b(?:his|her|their|my|your|our|its)\s+$", before, re.I))
+    if kind == "year_range" and " " in m.group():  # "from 1849 to 1857", not a count
+        return bool(_MODEL_WORDS.search(before) or _COUNTED.match(after))
     if kind == "year" and m.group() == m.group("y"):
         # a year between other numbers is part of a phone number or code, unless they are
         # years too (a table's "1987 1986")
         near = re.search(r"(\d{2,})\s$", before) or re.match(r"\s(\d{3,})", after)
         code = near and not re.fullmatch(r"1[89]\d\d|20\d\d", near.group(1))
-        return bool(_MODEL_WORDS.search(before) or _COUNTED.match(after) or code)
+        return bool(_MODEL_WORDS.search(before) or _COUNTED.match(after) or code
+                    or _product_year(before, after, m.group("y")))
     if kind == "relative" and _rel(m) in ("last", "past"):
         return bool(re.search(r"\bthe\s+$", before, re.I))  # "in the past year": rolling
     if kind == "named":
@@ -203,6 +257,51 @@ def not_a_date(kind: str, m: re.Match[str], before: str, after: str) -> bool:
                     or re.match(r"\s+(?:season|holidays?|period|shopping|sales|break)\b",
                                 after, re.I))
     return False
+
+
+def _may_is_word(before: str, after: str) -> bool:
+    """"May" with no day or year that is the modal ("the U.S. May be able": a capital after
+    an abbreviation's full stop) or a company ("May Energy Partners", "May Department
+    Stores"). A month lead keeps the month: "in May have risen", "by May be ready"."""
+    if _COMPANY.match(after):
+        return True
+    word = re.match(r"\s+([A-Z][a-z]+)", after)  # "by May Energy unitholders": named before
+    if word and re.search(rf"\bMay {word.group(1)}\s+[A-Z]", before):
+        return True
+    if not _MODAL_AFTER.match(after):
+        return False
+    if _MONTH_LEAD.search(before):
+        return False
+    # "and May have risen" is two months; "the U.S. May not" a modal
+    return not _DATE_LEAD.search(before) or bool(re.match(r"\s+(?i:be|not)\b", after))
+
+
+def _product_year(before: str, after: str, year: str) -> bool:
+    """A year right after a product's name: a run-together brand ("Norton SystemWorks
+    2002"), an all-capitals name ("PACX 2000", "Madden NFL 2002"; not a month, a time zone or
+    a date word such as FY), or a name seen before with another number ("Madden NFL 97 to
+    Madden NFL 2002"; not a law's name, "Act 1992")."""
+    if _COPYRIGHT.search(before):  # "(c) ArgoTech 2001" is the year of the notice
+        return False
+    if _PRODUCT.search(before):
+        return True
+    caps = _CAPS_NAME.search(before)
+    if (caps and not _DATE_CAPS.fullmatch(caps.group(1)) and not _CLOCK.search(before)
+            and not _SHOUTED.match(after) and _model_of(before[:caps.start()], after)):
+        return True
+    name = re.search(r"(?<![\w.'’-])([A-Z][A-Za-z]+)\s+$", before)
+    return bool(name and name.group(1) not in _DATE_TITLES
+                and not _MONTH_NAME.match(name.group(1))
+                and re.search(rf"\b{name.group(1)}\s+(?!{year}\b)\d{{1,4}}\b", before))
+
+
+def _model_of(ahead: str, after: str) -> bool:
+    """An all-capitals name is a model after its brand ("Madden NFL 2002", "Handheld PC
+    2000") or as the thing a noun names ("the MUX 2000 multiplexing system"). An acronym on
+    its own is as often an event, whose year is a date ("OSCON 2002", "(ICSM 2002)")."""
+    return bool(re.search(r"\b(?:[A-Z][a-z]+|[A-Z][a-z]+[A-Z]\w*)\s+$", ahead)
+                or (re.search(r"(?:\b(?:the|a|an|its|their)|['’]s)\s+$", ahead)
+                    and re.match(r"\s+[a-z]", after)))
 
 
 def _rel(m: re.Match[str]) -> str:
@@ -218,63 +317,3 @@ def when_of(before: str, after: str, kind: str = "month") -> str | None:
     if _AHEAD.search(before):
         return "future"
     return tense(before, after, months=kind not in ("weekday", "weekend", "named"))
-
-
-def decade(g: dict[str, str], anchor: date | None) -> str | None:
-    """"the 1990s" -> "1990/1999"; "the nineties" and "the '90s": the latest such decade
-    begun by the document date, or about to begin ("the nineties" in 1987 is 1990/1999)."""
-    if "dec" in g:
-        start = int(g["dec"])
-    else:
-        tens = int(g["dec2"]) if "dec2" in g else DECADE_WORDS[g["word"].lower()]
-        if anchor is None:
-            return None
-        start = anchor.year // 100 * 100 + tens
-        if start > anchor.year + 10:  # not begun, nor about to: the century before
-            start -= 100
-    return f"{start}/{start + 9}"
-
-
-def nearest_named_day(g: dict[str, str], anchor: date | None, when: str | None,
-                      country: str | None) -> str | None:
-    """A named day ("h"), in its year ("y") or the occurrence nearest the anchor on the
-    side that "last"/"next"/"this" ("rel") or the clause's tense gives."""
-    name = g["h"]
-    if "y" in g:
-        day = named_day(name, int(g["y"]), country)
-        return day.isoformat() if day else None
-    if anchor is None:
-        return None
-    rel = (g.get("rel") or "").lower()
-    days = [d for y in (anchor.year - 1, anchor.year, anchor.year + 1)
-            if (d := named_day(name, y, country))]
-    if rel == "this":
-        days = [d for d in days if d.year == anchor.year]
-    elif rel == "last":
-        days = [d for d in days if d < anchor]
-    elif not rel and when == "past":
-        days = [d for d in days if 0 <= (anchor - d).days <= 31 * PAST_REACH] or days
-    elif not rel and when == "since":
-        days = [d for d in days if d <= anchor]
-    elif rel == "next" or when == "future":
-        days = [d for d in days if d > anchor or (not rel and d == anchor)]
-    best = min(days, key=lambda d: (abs((d - anchor).days), -d.toordinal()), default=None)
-    return best.isoformat() if best else None
-
-
-def weekend(anchor: date, rel: str, when: str | None) -> str:
-    """Saturday/Sunday as an interval. "This weekend" is the coming one, or the one just
-    gone in a past-tense clause; "the weekend" is the last one unless the clause speaks of
-    the future (or it is Thursday on). On a Saturday or Sunday, "this" is the one under way."""
-    saturday = anchor + timedelta(days=5 - anchor.weekday())  # this ISO week's
-    on_weekend = anchor.weekday() >= 5
-    if rel in ("last", "past"):
-        saturday -= timedelta(weeks=1)
-    elif rel in ("next", "coming"):
-        saturday += timedelta(weeks=1) if on_weekend else timedelta(0)
-    elif rel == "this" and when == "past" and not on_weekend:  # said on a Monday
-        saturday -= timedelta(weeks=1)
-    elif rel != "this" and not on_weekend:
-        ahead = when == "future" or (when is None and anchor.weekday() >= 3)
-        saturday -= timedelta(weeks=0 if ahead else 1)
-    return f"{saturday.isoformat()}/{(saturday + timedelta(days=1)).isoformat()}"

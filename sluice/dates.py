@@ -19,30 +19,43 @@ from typing import Any
 
 from dateutil import parser as dateparser
 
+from sluice.date_calendar import (
+    DAY_WORDS,
+    day_no,
+    decade,
+    explicit,
+    month_no,
+    nearest_named_day,
+    nearest_year,
+    period,
+    weekday,
+    weekend,
+    years,
+)
 from sluice.date_words import (
     DECADE_WORDS,
     FIXED_DAYS,
     NAMED_DAYS,
     NUMBER_WORDS,
-    PAST_REACH,
-    decade,
-    nearest_named_day,
     not_a_date,
-    weekend,
     when_of,
 )
 
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # Lower-case month names only where the word has no other sense ("may", "march", "august").
 _MONTH = (r"(?:(?:January|February|March|April|May|June|July|August|September|October"
           r"|November|December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
-          r"|january|february|april|june|july|september|october|november|december)"
+          r"|january|february|april|june|july|september|october|november|december"
+          # capitals as headers and stamps write them ("END-DEC 1986", "2015 JAN 27"); not
+          # MAY or MAR, which are words in shouted text
+          r"|(?:JANUARY|FEBRUARY|APRIL|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER"
+          r"|JAN|FEB|APR|JUN|JUL|AUG|SEPT|SEP|OCT|NOV|DEC)\.?)"
           r"(?!-[a-z]))")  # not "Mar-a-Lago"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
-_DAY = (r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|d)?|One|Two|Three|Four|Five|Six|Seven|Eight"
-        r"|Nine|Ten")  # Reuters writes "May One", the Government Printing Office "May 22d"
-_MOD = r"(?:(?:early|mid|late|end)[- ])?"
+# Reuters writes "May One", the Government Printing Office "May 22d", a diary "JUNE 10TH"
+_DAY = (r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|d|ST|ND|RD|TH)?"
+        r"|One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten")
+_MOD = r"(?:(?:[Ee]arly|[Mm]id|[Ll]ate|[Ee]nd|END)[- ])?"
 _REL = r"(?P<rel>(?i:last|next|this))"
 _PART = r"(?: (?:morning|afternoon|evening|night))?"
 _NAMED = "|".join(sorted((" ".join(w[0].upper() + w[1:] for w in k.split())
@@ -56,17 +69,25 @@ _PATTERNS = [  # (kind, regex); earlier kinds win where matches overlap
                   rf" (?P<y>{_YEAR})"),
     ("two_dates", rf"(?P<m>{_MONTH}) (?P<d>{_DAY}) ?(?:-|to|through|until) ?(?P<m2>{_MONTH})"
                   rf" (?P<d2>{_DAY})(?:,? (?P<y>{_YEAR}))?"),
-    ("month_range", rf"(?P<m1>{_MONTH})[/-](?P<m2>{_MONTH}),?(?: (?P<y>{_YEAR}))?"),
+    # "June/July", "May through September", "AUGUST AND SEPTEMBER 2002"
+    ("month_range", rf"(?P<m1>{_MONTH})(?:[/-]| (?:through|to|and|AND) )(?P<m2>{_MONTH}),?"
+                    rf"(?: (?P<y>{_YEAR})| (?P<ry>(?i:last|next|this)) year)?"),
     ("day_range", rf"(?P<m>{_MONTH}) (?P<d>{_DAY})(?:-| to | and | through )(?P<d2>{_DAY})"
                   rf"(?:,? (?P<y>{_YEAR}))?(?! (?:pct|mln|bln|dlrs))"),
     ("weekday_date", rf"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,? (?P<m>{_MONTH}) (?P<d>{_DAY})"
                      rf"(?:,? (?P<y>{_YEAR}))?"),
     ("month_day_year", rf"(?P<m>{_MONTH}) (?:the )?(?P<d>{_DAY}),? (?P<y>{_YEAR})"),
-    ("day_month_year", rf"(?:the )?(?P<d>{_DAY}) (?:of )?(?P<m>{_MONTH}),? (?P<y>{_YEAR})"),
+    ("day_month_year", rf"(?:the )?(?P<d>{_DAY}) (?:day of |of )?(?P<m>{_MONTH}),? (?P<y>{_YEAR})"),
+    ("year_month_day", rf"(?P<y>{_YEAR}) (?P<m>{_MONTH}) (?P<d>{_DAY})"),  # "2015 JAN 27"
     ("month_rel_year", rf"{_MOD}(?P<m>{_MONTH})(?: (?:the )?(?P<d>{_DAY}))?,? (?:of )?"
                        r"(?P<ry>(?i:last|next|this)) year"),
     ("month_day", rf"(?P<m>{_MONTH}) (?:the )?(?P<d>{_DAY})(?![\d,.]\d|\d| (?:pct|mln|bln|dlrs))"),
-    ("day_month", rf"(?:the )?(?P<d>{_DAY}) (?:of )?(?P<m>{_MONTH})"),
+    ("label_day", rf"(?:(?<=[Pp]ay )|(?<=[Rr]ecord ))(?P<m>{_MONTH})"
+                  rf" (?P<d>(?i:{'|'.join(DAY_WORDS)}))"),  # "Pay August five"
+    # "starting August six for ...": a day in words only where no noun follows it
+    ("word_day", rf"(?P<m>{_MONTH}) (?P<d>{'|'.join(DAY_WORDS)})(?=[.,;)]|$| (?:for|to|and"
+                  r"|through|until|at|in|on|with|when|from|after|before|or)\b)"),
+    ("day_month", rf"(?:the )?(?P<d>{_DAY}) (?:day of |of )?(?P<m>{_MONTH})"),
     ("week_of", rf"the (?P<nth>first|second|third|fourth|last) week of (?P<m>{_MONTH})"
                 rf"(?:,? (?P<y>{_YEAR}))?"),
     ("month_year", rf"{_MOD}(?P<m>{_MONTH}),? (?:of )?(?P<y>{_YEAR})"),
@@ -76,10 +97,16 @@ _PATTERNS = [  # (kind, regex); earlier kinds win where matches overlap
     ("weekday", rf"(?:{_REL} )?(?P<w>(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)(?:'s)?{_PART}"),
     ("relative_day", r"(?i:today|tonight|last night|last evening|this (?:morning|afternoon"
                      r"|evening)|(?:yesterday|tomorrow)(?: (?:morning|afternoon|evening|night))?)"),
-    ("relative", r"(?P<rel>(?i:last|next|this|coming|past)) (?P<unit>week|month|year)"),
+    ("relative", r"(?P<rel>(?i:last|next|this|coming|past|present|ensuing))"
+                 r" (?P<unit>week|month|year)"),
     ("ago", r"(?P<n>[A-Za-z]+|\d+) (?P<unit>(?i:day|week|month|year|decade))s? (?i:ago)"),
     ("decade", rf"(?:(?i:the) )?{_MOD}(?:(?P<dec>(?:1[6-9]|20)\d0)'?s|'(?P<dec2>\d0)s)"),
     ("decade", rf"(?i:the) {_MOD}(?P<word>(?i:{'|'.join(DECADE_WORDS)}))"),
+    ("decade_apos", rf"(?:(?i:the) {_MOD}|(?i:early|mid|late)[- ])(?P<dec2>[1-9]0)'s"),
+    # spelt-out year ranges; the first year may be older than a lone year may be
+    ("year_range", rf"(?P<y>1[6-9]\d\d|20\d\d)(?: - | to | through )(?P<y2>{_YEAR})(?!\d)"),
+    ("year_list", rf"{_YEAR}(?:,{_YEAR})+"),  # "Copyright (c) 1997,1998,2002,2007"
+    ("std_year", rf"(?:Std|ISO|IEC|ANSI)\.? [A-Z]?\d[\d.]*-(?P<y>{_YEAR})"),  # an edition
     ("year_range", rf"(?P<y>{_YEAR})[/-](?P<y2>\d\d|{_YEAR})(?!\d)"),
     ("year", rf"(?P<y>{_YEAR})"),
     ("year", rf"(?:mid|end)-(?P<y>{_YEAR})"),  # "mid-1993", "end-1986"
@@ -95,19 +122,24 @@ _GATES = {
                         r"|Labou?r Day|Independence|Veterans|Columbus|Luther|Halloween"
                         r"|Valentine|Patrick|Guy Fawkes"),
     "weekend": re.compile("weekend"), "week_of": re.compile("week of"),
+    "label_day": re.compile(r"[Pp]ay |[Rr]ecord "),
     "weekday": re.compile("day"), "weekday_date": re.compile("day"),
     "relative_day": re.compile(r"(?i)today|tonight|last night|last evening|this morning"
                                r"|this afternoon|this evening|yesterday|tomorrow"),
-    "relative": re.compile(r"(?i)(?:last|next|this|coming|past) (?:week|month|year)"),
+    "relative": re.compile(r"(?i)(?:last|next|this|coming|past|present|ensuing)"
+                           r" (?:week|month|year)"),
     "ago": re.compile(r"(?i) ago\b"), "decade": re.compile(r"\d0'?s\b|(?i:ties)\b"),
+    "decade_apos": re.compile(r"0's"),  # "the 80's", "early 80's"
+    "year_list": re.compile(r"\d,[12]\d"), "std_year": re.compile(r"Std|ISO|IEC|ANSI"),
 }
 # Numbers in links and addresses are no dates. Bounded, so a long run without spaces stays
 # linear.
 _LINKS = re.compile(r"\b(?:https?://|www\.)\S{1,2000}|(?<![^\s<(\[\"'])[^\s@]{1,200}@\S{1,500}")
 # Kinds whose value never depends on the side of the anchor (so the tense is not read).
-_FIXED = {"iso", "iso_slash", "numeric", "year", "year_range", "decade", "relative", "ago",
+_FIXED = {"iso", "iso_slash", "numeric", "year", "year_range", "decade", "decade_apos",
+          "year_list", "std_year",
+          "relative", "ago",
           "relative_day", "month_rel_year"}
-_DAY_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _DAY_MON_YEAR = re.compile(r"\s*\d{1,2}-[A-Za-z]{3}-\d{4}")
 
 
@@ -140,7 +172,7 @@ def find_dates(text: str, anchor: date | None,
         if kind in _GATES and not _GATES[kind].search(text):
             continue
         for m in pattern.finditer(text):
-            if taken.find(1, m.start(), m.end()) >= 0:
+            if taken.find(1, m.start(), m.end()) >= 0 or not _one_span(kind, m):
                 continue
             # marked even when it resolves to nothing: "February 30" is not then "February"
             taken[m.start():m.end()] = b"\1" * (m.end() - m.start())
@@ -149,11 +181,24 @@ def find_dates(text: str, anchor: date | None,
                 continue
             sided = kind not in _FIXED and not m.groupdict().get("y") and anchor is not None
             when = when_of(before, after, kind) if sided else None
+            if kind == "year_list":  # each year its own mention
+                found += [{"text": y.group(), "start": m.start() + y.start(),
+                           "end": m.start() + y.end(), "iso": y.group()}
+                          for y in re.finditer(r"\d{4}", m.group())]
+                continue
             iso = _resolve(kind, m, anchor, when, country)
             if iso:
                 found.append({"text": m.group(), "start": m.start(), "end": m.end(),
                               "iso": iso})
     return sorted(found, key=lambda d: d["start"])
+
+
+def _one_span(kind: str, m: re.Match[str]) -> bool:
+    """Months joined by "and" are one span only when they follow each other ("August and
+    September"); "May and August" are two months, left to the later patterns."""
+    if kind != "month_range" or " and " not in m.group().lower():
+        return True
+    return month_no(m.group("m2")) == month_no(m.group("m1")) % 12 + 1
 
 
 def resolve_date(text: str, anchor: date | None, country: str | None = None) -> str | None:
@@ -167,20 +212,22 @@ def _resolve(kind: str, m: re.Match[str], anchor: date | None, when: str | None,
     g = {k: v for k, v in m.groupdict().items() if v}
     try:
         if kind in ("iso", "iso_slash", "numeric"):
-            return _explicit(m.group(), kind)
-        if kind in ("year", "year_range"):
-            return _years(g["y"], g.get("y2"))
-        if kind == "decade":
+            return explicit(m.group(), kind)
+        if kind in ("year", "year_range", "std_year"):
+            return years(g["y"], g.get("y2"))
+        if kind in ("decade", "decade_apos"):
             return decade(g, anchor)
         if kind == "two_dates":
             first = _month_phrase(g, anchor, when)
+            if first is None:  # no year written and no document date to place it
+                return None
             second = _month_phrase({"m": g["m2"], "d": g["d2"], "y": first[:4]}, anchor, when)
-            return f"{first}/{second}" if first < second else None
+            return f"{first}/{second}" if second and first < second else None
         if "m1" in g:
             return _month_range(g, anchor, when)
         if "d2" in g:
             first = _month_phrase(g, anchor, when)
-            return first and f"{first}/{first[:8]}{_day_no(g['d2']):02d}"
+            return first and f"{first}/{first[:8]}{day_no(g['d2']):02d}"
         if kind == "month_rel_year" and anchor:
             step = {"last": -1, "next": 1}.get(g["ry"].lower(), 0)
             return _month_phrase({**g, "y": str(anchor.year + step)}, anchor, when)
@@ -195,80 +242,32 @@ def _resolve(kind: str, m: re.Match[str], anchor: date | None, when: str | None,
         return None
 
 
-def _explicit(text: str, kind: str) -> str:
-    if kind == "iso":
-        return date.fromisoformat(text[:10]).isoformat()
-    if kind == "iso_slash":
-        return date.fromisoformat(text.replace("/", "-")).isoformat()
-    month, day, year = (int(p) for p in text.split("/"))
-    year += 1900 if year < 100 and year >= 30 else 2000 if year < 100 else 0
-    return date(year, month, day).isoformat()
-
-
-def _years(first: str, second: str | None) -> str:
-    if second is None:
-        return first
-    end = int(second) if len(second) == 4 else int(first[:2] + second)
-    if end <= int(first):
-        raise ValueError("not a year range")
-    return f"{first}/{end}"
-
-
-def _month_no(name: str) -> int:
-    return _MONTHS.index(name[:3].lower()) + 1
-
-
-def _day_no(text: str) -> int:
-    if text.lower() in _DAY_WORDS:
-        return _DAY_WORDS.index(text.lower()) + 1
-    return int(re.match(r"\d+", text).group())
-
-
 def _month_phrase(g: dict[str, str], anchor: date | None, when: str | None) -> str | None:
-    month = _month_no(g["m"])
-    day = _day_no(g["d"]) if "d" in g else None
+    month = month_no(g["m"])
+    day = day_no(g["d"]) if "d" in g else None
     if "y" in g:
         year = int(g["y"])
     elif anchor is None:
         return None
     else:
-        year = _nearest_year(anchor, month, day, (g.get("rel") or "").lower() or None, when)
+        year = nearest_year(anchor, month, day, (g.get("rel") or "").lower() or None, when)
     if day is None:
         return f"{year:04d}-{month:02d}"
     return date(year, month, day).isoformat()
 
 
 def _month_range(g: dict[str, str], anchor: date | None, when: str | None) -> str | None:
-    first, last = _month_no(g["m1"]), _month_no(g["m2"])
+    first, last = month_no(g["m1"]), month_no(g["m2"])
     if "y" in g:
         year = int(g["y"])
     elif anchor is None:
         return None
+    elif "ry" in g:  # "January to March this year"
+        year = anchor.year + {"last": -1, "next": 1}.get(g["ry"].lower(), 0)
     else:
-        year = _nearest_year(anchor, first, None, None, when)
+        year = nearest_year(anchor, first, None, None, when)
     end_year = year + 1 if last < first else year
     return f"{year:04d}-{first:02d}/{end_year:04d}-{last:02d}"
-
-
-def _nearest_year(anchor: date, month: int, day: int | None, rel: str | None,
-                  when: str | None) -> int:
-    """The year putting month (and day) nearest the anchor, on the side the text implies."""
-    now = anchor.year * 12 + anchor.month - 1 + (anchor.day - 1) / 31
-    frac = (day - 1) / 31 if day else (anchor.day - 1) / 31
-
-    def offset(year: int) -> float:
-        return year * 12 + month - 1 + frac - now
-
-    years = [anchor.year - 1, anchor.year, anchor.year + 1]
-    if rel == "last":
-        years = [y for y in years if offset(y) < 0]
-    elif rel == "next" or (rel is None and when == "future"):
-        years = [y for y in years if offset(y) >= 0]
-    elif rel is None and when == "past":
-        years = [y for y in years if -PAST_REACH <= offset(y) <= 0] or years
-    elif rel is None and when == "since":
-        years = [y for y in years if offset(y) <= 0]
-    return min(years, key=lambda y: (abs(offset(y)), -y))  # a tie goes to the future
 
 
 def _week_of(g: dict[str, str], anchor: date | None, when: str | None) -> str | None:
@@ -292,7 +291,7 @@ def _relative(kind: str, g: dict[str, str], text: str, anchor: date | None,
         shift = {"yesterday": -1, "last": -1, "tomorrow": 1}.get(text.split()[0], 0)
         return (anchor + timedelta(days=shift)).isoformat()
     if kind == "weekday":
-        return _weekday(anchor, _WEEKDAYS.index(g["w"].lower()), g.get("rel"), when)
+        return weekday(anchor, _WEEKDAYS.index(g["w"].lower()), g.get("rel"), when)
     if kind == "weekend":
         return weekend(anchor, (g.get("rel") or "").lower(), when)
     if kind == "ago":
@@ -300,26 +299,6 @@ def _relative(kind: str, g: dict[str, str], text: str, anchor: date | None,
         unit = g["unit"].lower()
         if n is None:  # "many years ago"
             return None
-        return _period(anchor, "year", -10 * n) if unit == "decade" else _period(anchor, unit, -n)
-    step = {"last": -1, "past": -1, "next": 1, "coming": 1}.get(g["rel"].lower(), 0)
-    return _period(anchor, g["unit"].lower(), step)
-
-
-def _weekday(anchor: date, weekday: int, rel: str | None, when: str | None) -> str:
-    rel = rel.lower() if rel else None
-    ahead = rel == "next" or (rel in (None, "this") and when == "future")
-    if ahead:
-        return (anchor + timedelta(days=(weekday - anchor.weekday() - 1) % 7 + 1)).isoformat()
-    return (anchor - timedelta(days=(anchor.weekday() - weekday - 1) % 7 + 1)).isoformat()
-
-
-def _period(anchor: date, unit: str, step: int) -> str:
-    if unit == "day":
-        return (anchor + timedelta(days=step)).isoformat()
-    if unit == "week":
-        year, week, _ = (anchor + timedelta(weeks=step)).isocalendar()
-        return f"{year:04d}-W{week:02d}"
-    if unit == "month":
-        months = anchor.year * 12 + anchor.month - 1 + step
-        return f"{months // 12:04d}-{months % 12 + 1:02d}"
-    return f"{anchor.year + step:04d}"
+        return period(anchor, "year", -10 * n) if unit == "decade" else period(anchor, unit, -n)
+    step = {"last": -1, "past": -1, "next": 1, "coming": 1, "ensuing": 1}.get(g["rel"].lower(), 0)
+    return period(anchor, g["unit"].lower(), step)

@@ -7,17 +7,20 @@ Entities are found *before* correction so a name is never "corrected" into a wor
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
+from typing import TypeVar
 
 from sluice.config import CorrectConfig, NerConfig
-from sluice.correct import Speller, spelling_edits
+from sluice.correct import Speller, for_document, spelling_edits
 from sluice.date_words import document_country
 from sluice.dates import document_date, resolve_date
 from sluice.edits import apply_edits, protected_spans
 from sluice.language import confidence
 from sluice.records import Document, Entity
+
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=4)
@@ -53,38 +56,67 @@ def _blank(match: re.Match[str]) -> str:
 
 def find_entities(texts: Sequence[str], nlp, batch_size: int = 64,
                   batch_chars: int = 20_000) -> list[list[Entity]]:
-    found = []
+    """Entities per text. A text longer than `batch_chars` goes through spaCy in pieces of at
+    most that many characters, cut at a paragraph, line, sentence or word end: spaCy's working
+    memory grows with one doc's tokens (a 100,000-character text took 350 MB more than a
+    20,000-character one)."""
+    pieces = [(n, start, text[start:end]) for n, text in enumerate(texts)
+              for start, end in cut_points(text, batch_chars)]
+    found: list[list[Entity]] = [[] for _ in texts]
     # The memory zone frees the strings and lexemes a batch adds to the vocab: a
     # long-running worker would otherwise keep every new word it has ever seen.
     with nlp.memory_zone():
-        for part in char_bounded(texts, batch_size, batch_chars):
-            docs = nlp.pipe([tokenizable(text) for text in part], batch_size=len(part))
-            for text, doc in zip(part, docs, strict=True):
-                found.append([Entity(start=e.start_char, end=e.end_char, label=e.label_,
-                                     text=text[e.start_char:e.end_char]) for e in doc.ents])
+        for part in char_bounded(pieces, batch_size, batch_chars, size=lambda p: len(p[2])):
+            docs = nlp.pipe([tokenizable(piece) for _, _, piece in part], batch_size=len(part))
+            for (n, start, piece), doc in zip(part, docs, strict=True):
+                found[n] += [Entity(start=start + e.start_char, end=start + e.end_char,
+                                    label=e.label_, text=piece[e.start_char:e.end_char])
+                             for e in doc.ents]
     return found
 
 
-def char_bounded(texts: Sequence[str], max_count: int, max_chars: int) -> list[list[str]]:
+_CUTS = ("\n\n", "\n", ". ", " ")  # preferred ends of a piece, best first
+
+
+def cut_points(text: str, size: int) -> list[tuple[int, int]]:
+    """(start, end) of consecutive pieces of at most `size` characters covering `text`, each
+    ending after the best separator in its second half (else cut at `size`)."""
+    bounds, start = [], 0
+    while len(text) - start > size:
+        window = text[start:start + size]
+        found = [window.rfind(sep, size // 2) for sep in _CUTS]
+        end = next((start + i + len(sep) for sep, i in zip(_CUTS, found, strict=True)
+                    if i >= 0), start + size)
+        bounds.append((start, end))
+        start = end
+    return [*bounds, (start, len(text))]
+
+
+def char_bounded(texts: Sequence[T], max_count: int, max_chars: int,
+                 size: Callable[[T], int] = len) -> list[list[T]]:
     """Consecutive runs of texts, each of at most `max_count` texts and `max_chars`
     characters (a longer text goes alone)."""
-    parts: list[list[str]] = []
-    size = 0
+    parts: list[list[T]] = []
+    total = 0
     for text in texts:
-        if not parts or len(parts[-1]) >= max_count or size + len(text) > max_chars:
+        if not parts or len(parts[-1]) >= max_count or total + size(text) > max_chars:
             parts.append([])
-            size = 0
+            total = 0
         parts[-1].append(text)
-        size += len(text)
+        total += size(text)
     return parts
 
 
 def annotate_documents(docs: Sequence[Document], nlp, speller: Speller | None,
-                       ner_cfg: NerConfig, correct_cfg: CorrectConfig) -> list[Document]:
+                       ner_cfg: NerConfig, correct_cfg: CorrectConfig,
+                       vocab: frozenset[str] | None = None) -> list[Document]:
+    """`vocab`: the batch's own words taken as known (`Speller.corpus_vocab`), when these
+    documents are only part of their batch; by default, these documents' own."""
     texts = [doc.text[: ner_cfg.max_chars] for doc in docs]
     all_entities = find_entities(texts, nlp, ner_cfg.batch_size, ner_cfg.batch_chars)
-    vocab = (speller.corpus_vocab([doc.text for doc in docs], correct_cfg.corpus_min_count,
-                                  correct_cfg.corpus_dwarf_ratio) if speller else None)
+    if speller is not None and vocab is None:
+        vocab = speller.corpus_vocab([doc.text for doc in docs], correct_cfg.corpus_min_count,
+                                     correct_cfg.corpus_dwarf_ratio)
     return [_annotate(doc, ents, speller, vocab, correct_cfg)
             for doc, ents in zip(docs, all_entities, strict=True)]
 
@@ -102,7 +134,8 @@ def _annotate(doc: Document, entities: list[Entity], speller: Speller | None,
         return doc
     weak = [e for e in doc.entities if _weak_entity(e, speller, cfg)]
     protected = [s for s in protected_spans(doc) if s not in {(e.start, e.end) for e in weak}]
-    edits = spelling_edits(doc.text, protected, speller, vocab, cfg)
+    edits = spelling_edits(doc.text, protected, speller, vocab,
+                           for_document(doc.metadata, doc.format, cfg))
     fixed = {(e.start, e.end) for e in weak if any(e.start <= x.start < e.end for x in edits)}
     if fixed:  # "recieve" tagged PERSON was a misspelling, not an entity
         doc = doc.model_copy(update={"entities": tuple(

@@ -1,12 +1,16 @@
 """Keep secrets out of what Sluice prints, logs, stores and sends.
 
-Two kinds of secret are masked as `***`: the password of any URL (`scheme://user:PASSWORD@`),
-and the values registered as secrets (webhook keys, S3 keys, a store's password) or found in
-the environment under secret-looking names. `install()` puts the masking into every log record
-this process creates, before any handler (console, Prefect's API log handler, a file) sees it.
+Secrets are masked as `***` in two ways. By position, whatever their length: the password of
+any URL (`scheme://user:PASSWORD@host`, up to the authority's last "@", as urllib reads it), and
+the value of a `password=`/`secret=`/`token=` setting (a libpq conninfo, a URL's query, an
+environment dump). By value: the values registered as secrets (webhook keys, S3 keys, a store's
+password) or found in the environment under secret-looking names, wherever they appear, once
+they are MIN_SECRET_LEN long (a shorter value would mask ordinary words all over the text).
+`install()` puts the masking into every log record this process creates, before any handler
+(console, Prefect's API log handler, a file) sees it.
 
-The URL pattern is anchored on the literal `://` and its parts are bounded, so masking a
-hostile 10 MB log line costs linear time.
+Both patterns are anchored on a literal (`://`, a keyword) and their parts are bounded, so
+masking a hostile 10 MB log line costs linear time.
 """
 
 from __future__ import annotations
@@ -21,7 +25,14 @@ from urllib.parse import quote, unquote
 
 MASK = "***"
 MIN_SECRET_LEN = 4  # shorter values would mask ordinary words all over the text
-URL_PASSWORD = re.compile(r"://([^\s:/@]{0,256}+):([^\s@]{1,256}+)@")  # possessive: linear
+# Bounded parts anchored on a literal: each "://" costs at most 256 steps (a "/" or space ends
+# the authority), so the scan stays linear on hostile text.
+URL_PASSWORD = re.compile(r"://([^\s:/@]{0,256}+):([^\s/]{1,256})@")
+# A setting's value after its name (`password=`, `PGPASSWORD=`, `"secret": "..."`), quoted or
+# bare; the name is matched from its keyword on, so "tokens=5" or "secret_count" are no match.
+SETTING = re.compile(
+    r"(?i)((?:password|passwd|secret|token|auth_string|access_key|api_key)['\"]?"
+    r"\s{0,8}+[=:]\s{0,8}+)('[^']{0,256}+'|\"[^\"]{0,256}+\"|[^\s&;,'\"]{1,256}+)")
 SECRET_NAMES = ("SECRET", "PASSWORD", "TOKEN", "AUTH_STRING", "ACCESS_KEY")
 _secrets: set[str] = set()
 _lock = threading.Lock()
@@ -93,10 +104,18 @@ def scrub(text: str) -> str:
     """`text` with URL passwords and registered secrets masked."""
     if "@" in text:  # no URL password without one; most text is spared the pattern
         text = URL_PASSWORD.sub(rf"://\1:{MASK}@", text)
+    if "=" in text or ":" in text:
+        text = SETTING.sub(_masked_setting, text)
     for secret in sorted(_secrets, key=len, reverse=True):  # longest first: no half masks
         if secret in text:
             text = text.replace(secret, MASK)
     return text
+
+
+def _masked_setting(match: re.Match[str]) -> str:
+    value = match.group(2)
+    quote_ = value[0] if value[0] in "'\"" else ""  # a quoted value stays quoted (JSON stays JSON)
+    return f"{match.group(1)}{quote_}{MASK}{quote_}"
 
 
 def scrub_data(value: Any) -> Any:

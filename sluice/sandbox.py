@@ -1,7 +1,8 @@
 """Per-document work in a worker process that can be stopped: the way to bound wall time and
 memory for libraries that cannot be interrupted in-process (a regex, pypdf, lxml, ftfy).
 
-A worker is a long-lived child Python (no models: parse and clean need none) with an
+A worker is a long-lived child Python (with the models its `warm` loads: none for parse and
+clean, spaCy and the speller for NER, see sluice.ner_workers) with an
 address-space limit. A whole batch goes over in one message and its results come back in
 one (or a few, on a long batch), so normal input costs one round trip per batch, not per
 document. Which document is running, and since when, the worker writes into a small shared
@@ -31,7 +32,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-_PRELOAD = ("sluice.parse", "sluice.clean", "sluice.html")
+from sluice.spawn import die_with, spawn
+
+PRELOAD = ("sluice.parse", "sluice.clean", "sluice.html")
+SANDBOX_OFF = "budgets.sandbox=false runs parse and clean in the job's process, without limits"
 _START_SECONDS = 120.0  # a cold worker imports lxml, trafilatura, pypdf and ftfy
 _FLUSH_SECONDS = 1.0  # results go back at least this often, so a kill loses little work
 _RUNNING = struct.Struct("<qd")  # index of the item running (-1: none), when it started
@@ -50,10 +54,18 @@ class Outcome:
 class Worker:
     """One child process; `map` runs a function over items in it, one item at a time."""
 
-    def __init__(self, memory_mb: int) -> None:
+    def __init__(self, memory_mb: int, warm: Callable[[], Any] | None = None,
+                 preload: Sequence[str] = PRELOAD) -> None:
+        """`warm`: called in the worker once at its start, before its memory limit (loads
+        the models it serves, so each restart has them and no item pays for them);
+        `preload`: the modules it imports first (parse and clean's by default)."""
         self.memory_mb = memory_mb
+        self.warm = warm
+        self.preload = ",".join(preload)
+        self.role, self.fallback = "sandbox", SANDBOX_OFF
         self._proc: subprocess.Popen[bytes] | None = None
         self._conn: _Duplex | None = None
+        self._ready = False
         self._state = tempfile.TemporaryFile(dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
         self._state.write(b"\0" * _RUNNING.size)
         self._state.flush()
@@ -100,27 +112,36 @@ class Worker:
         results[blamed] = Outcome(status, seconds=time.monotonic() - started)
 
     def _started(self) -> _Duplex:
+        conn = self.spawn()
+        if self._ready:
+            return conn
+        try:
+            self._ready = conn.poll(_START_SECONDS) and conn.recv() == "ready"
+        except (EOFError, OSError):  # it died on start: its traceback is on stderr
+            self._ready = False
+        if not self._ready:
+            self.stop()
+            raise RuntimeError(f"the {self.role} worker did not start ({self.fallback})")
+        return conn
+
+    def spawn(self) -> _Duplex:
+        """Start the process unless it runs, without waiting for it to be ready: a caller
+        may start workers ahead of their first batch and let them load meanwhile."""
         if self._proc is not None and self._conn is not None and self._proc.poll() is None:
             return self._conn
         self.stop()
         down_r, down_w = os.pipe()  # parent -> worker
         up_r, up_w = os.pipe()  # worker -> parent
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        args = [str(n) for n in (down_r, up_w, self._state.fileno(), self.memory_mb)]
-        self._proc = subprocess.Popen(
+        args = [str(n) for n in (down_r, up_w, self._state.fileno(), self.memory_mb,
+                                 os.getpid())] + [self.preload]
+        self._proc = spawn(
             [sys.executable, "-m", "sluice.sandbox", *args], env=env, stdin=subprocess.DEVNULL,
             pass_fds=(down_r, up_w, self._state.fileno()))
         os.close(down_r)
         os.close(up_w)
         self._conn = _Duplex(up_r, down_w)
-        try:
-            ready = self._conn.poll(_START_SECONDS) and self._conn.recv() == "ready"
-        except (EOFError, OSError):  # it died on start: its traceback is on stderr
-            ready = False
-        if not ready:
-            self.stop()
-            raise RuntimeError("the sandbox worker did not start (budgets.sandbox=false runs "
-                               "parse and clean in the job's process, without time limits)")
+        self._conn.send(self.warm)
         return self._conn
 
     def stop(self) -> None:
@@ -130,6 +151,7 @@ class Worker:
         if self._conn is not None:
             self._conn.close()
         self._proc = self._conn = None
+        self._ready = False
 
 
 def _tick(seconds: Sequence[float]) -> float:
@@ -150,12 +172,16 @@ class _Duplex:
         self._writer.close()
 
 
-def _serve(conn: _Duplex, running: mmap.mmap, memory_mb: int) -> None:
-    """The worker's loop: import what documents need, then cap memory and serve batches."""
+def _serve(conn: _Duplex, running: mmap.mmap, memory_mb: int, preload: list[str]) -> None:
+    """The worker's loop: import what documents need (and warm up), then cap memory and
+    serve batches."""
     import importlib
 
-    for module in _PRELOAD:
+    for module in preload:
         importlib.import_module(module)
+    warm = conn.recv()
+    if warm is not None:
+        warm()
     _limit_memory(memory_mb)
     conn.send("ready")
     while True:
@@ -264,5 +290,8 @@ def _stop_all() -> None:
 
 
 if __name__ == "__main__":
-    _down, _up, _state, _memory = (int(arg) for arg in sys.argv[1:5])
-    _serve(_Duplex(_down, _up), mmap.mmap(_state, _RUNNING.size), _memory)
+    _down, _up, _state, _memory, _parent = (int(arg) for arg in sys.argv[1:6])
+    die_with(_parent)
+    _preload = sys.argv[6].split(",") if len(sys.argv) > 6 else PRELOAD
+    _serve(_Duplex(_down, _up), mmap.mmap(_state, _RUNNING.size), _memory,
+           [name for name in _preload if name])

@@ -14,10 +14,12 @@ UNITS: tuple[tuple[str, bool, tuple[str, ...]], ...] = (
     ("kilometer", True, ("kilometre", "kms", "kilo metres")),
     ("centimeter", True, ("centimetre",)),
     ("millimeter", True, ("millimetre",)),
+    ("micrometer", True, ("micron", "µm", "μm")),
+    ("point", False, ("pt",)),  # typographic (pint's "pt" is a pint); glued only: "10pt"
     ("mile", True, ("statute mile",)),
     ("nautical_mile", True, ()),
     ("foot", True, ()),
-    ("inch", True, ()),
+    ("inch", True, ('"', "″")),  # inch marks only glued to a number: see units.py
     ("yard", True, ("yds",)),
     ("43560 * foot ** 2", False, ("acre",)),  # the international acre; pint's is US survey
     ("hectare", True, ()),
@@ -33,7 +35,7 @@ UNITS: tuple[tuple[str, bool, tuple[str, ...]], ...] = (
     ("cubic_foot", True, ("cubic foot", "cu ft", "cu. ft.")),
     ("cubic_yard", True, ("cubic yard", "cu yd")),
     ("metric_ton", True, ("metric ton", "metric tonne", "dwt", "deadweight tonne",
-                          "dead weight tonne", "tonnes dwt")),
+                          "dead weight tonne", "tonnes dwt", "mt")),  # "10,000 mt bulk sugar"
     ("ton", True, ("short ton", "net ton")),  # news "tons" are US short tons
     ("long_ton", True, ("long ton", "deadweight ton", "dead weight ton", "displacement ton")),
     ("100 * foot ** 3", False, ("gross ton", "gross register ton", "gross registered ton",
@@ -45,6 +47,8 @@ UNITS: tuple[tuple[str, bool, tuple[str, ...]], ...] = (
     ("ounce", True, ("ozs",)),
     ("troy_ounce", True, ("troy ounce", "troy oz", "fine ounce", "fine troy ounce")),
     ("carat", False, ("carat",)),
+    ("stone", False, ("stone",)),  # "16 stone"; not "16 stone walls" (units.py)
+    ("gram / metric_ton", False, ("g/t", "g/tonne")),  # ore grades
     ("hundredweight", False, ("hundredweight", "cwt")),
     ("oil_barrel", False, ("barrel", "bbl", "bbls")),
     ("gallon", True, ("gals",)),
@@ -69,6 +73,7 @@ UNITS: tuple[tuple[str, bool, tuple[str, ...]], ...] = (
     ("kilowatt_hour", False, ("kilowatt hour", "kilowatt-hour", "kwh")),
     ("megawatt_hour", False, ("megawatt hour", "megawatt-hour", "mwh")),
     ("gigawatt_hour", False, ("gigawatt hour", "gigawatt-hour", "gwh")),
+    ("kilocalorie", False, ("calorie", "kilocalorie", "kcal")),  # food calories
     ("british_thermal_unit", False, ("btu", "btus", "british thermal unit")),
     ("horsepower", False, ("horsepower", "hp")),
     ("hertz", False, ("hertz", "hz")),
@@ -79,17 +84,20 @@ UNITS: tuple[tuple[str, bool, tuple[str, ...]], ...] = (
     ("millicurie", False, ("millicurie", "mCi")),
     ("1 / minute", False, ("rpm",)),  # revolutions per second are Hz
     ("degree_Celsius", False, ("°C", "° C", "ºC", "degrees Celsius", "degree Celsius",
-                               "degrees centigrade", "degrees C", "deg C")),
+                               "degrees centigrade", "degrees C", "deg C", "C")),
     ("degree_Fahrenheit", False, ("°F", "° F", "ºF", "degrees Fahrenheit",
-                                  "degree Fahrenheit", "degrees F", "deg F")),
+                                  "degree Fahrenheit", "degrees F", "deg F", "F")),
 )
 
-# Symbols read as written only: "MCI" is a company, "mCi" a millicurie
-CASE_SENSITIVE = frozenset({"mCi"})
-# pint symbols safe to read in prose; "m", "t", "g", "in", "mi", "a", "l" collide with words,
+# Symbols read as written only: "MCI" is a company, "mCi" a millicurie; a bare "F" or "C"
+# only where the sentence is about temperature (units.py)
+CASE_SENSITIVE = frozenset({"mCi", "C", "F", "mt"})  # "mt": not "Mt" (mount), "MT"
+# Marks read as inches only glued to a number that no open quotation precedes
+INCH_MARKS = frozenset({'"', "″"})  # not "''": minutes and seconds of arc
+# pint symbols safe to read in prose; "m", "t", "g", "in", "a", "l" collide with words,
 # money ("$5m") or other units
 SAFE_SYMBOLS = frozenset({"km", "cm", "mm", "ft", "lb", "oz", "kg", "ha", "nmi", "mph",
-                          "kph", "gal", "yd"})
+                          "kph", "gal", "yd", "mi"})
 # Time units a rate can be "per": "a day", "per year", "/h"; a year is 365 days (house rule)
 TIMES: dict[str, str] = {
     "second": "second", "sec": "second", "s": "second", "minute": "minute", "min": "minute",

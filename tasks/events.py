@@ -8,7 +8,8 @@ a task run per event would cost more than the event. The flow hooks below cover 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -38,6 +39,24 @@ def emit_job_event(kind: str, job_id: str, data: dict[str, Any] | None = None,
     if left:
         _log.warning("%d event(s) wait in the outbox for a target that is down", left)
     return event.get_id()
+
+
+RUN_LEFT = "sluice.flow-run.left"  # deployments/automations.py expects it after a heartbeat
+
+
+@contextmanager
+def leaving_announced(run_id: str | None) -> Iterator[None]:
+    """Around the flow's body: when it is left (paused, failed, done; not when the process is
+    killed), say so with an event about the flow run. A run suspended by `sluice pause` keeps
+    running until its next task and may send one more heartbeat after its Suspended state;
+    the stack's crash detector takes this event, like a final state, as the end of its
+    heartbeats, and does not mark the paused run Crashed 90 s later."""
+    try:
+        yield
+    finally:
+        if run_id:
+            emit_event(event=RUN_LEFT,
+                       resource={"prefect.resource.id": f"prefect.flow-run.{run_id}"})
 
 
 _JOB_BLOCKS: dict[str, str | None] = {}  # the running job's event blocks (flow parameters)
@@ -76,15 +95,25 @@ def _final(kind: str) -> Any:
     # keywords (flow=, flow_run=, state=); any other name raises TypeError there.
     def hook(flow: Any, flow_run: Any, state: Any) -> None:
         data = {"state": state.name, "message": state.message}
-        job = (flow_run.parameters or {}).get("params", {}).get("job")
+        job = ((flow_run.parameters or {}).get("shard") or {}).get("job")
         if job:  # a shard's run: its end is news about its job, not the job's end
             emit_job_event(kind.replace("job.", "shard."), job, {**data, "run": str(flow_run.id)},
                            wait_s=FINAL_FLUSH_S)
-            return
-        emit_job_event(kind, str(flow_run.id), data, wait_s=FINAL_FLUSH_S)
+        else:
+            emit_job_event(kind, str(flow_run.id), data, wait_s=FINAL_FLUSH_S)
+        _send_prefect_events_now()
 
     hook.__name__ = f"emit_{kind.replace('.', '_')}"
     return hook
+
+
+def _send_prefect_events_now() -> None:
+    """Send the Prefect events this process has queued: after a crash (SIGTERM from outside)
+    the engine re-raises the signal once the hooks ran, and the process ends with no exit
+    handler left to send them."""
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.drain_all(timeout=FINAL_FLUSH_S, at_exit=False)
 
 
 # The job's end states, as hooks for @flow(**EVENT_HOOKS); a crash (killed process, lost

@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from prefect import get_run_logger, task
@@ -9,12 +9,14 @@ from sluice.correct import load_speller
 from sluice.device import DeviceChoice, select_device
 from sluice.isolate import isolate
 from sluice.ner import annotate_documents, load_ner
+from sluice.ner_workers import pool_for, processes_for
 from sluice.records import Document, Failure
 from sluice.redact import redact_url
 from tasks import STAGE
 from tasks.limits import ner_slot
 
 _CHOSEN: dict[tuple[str, str], DeviceChoice] = {}
+NerResult = tuple[list[Document], list[Failure]]
 
 
 def device_for(cfg: PipelineConfig, docs: Sequence[Document]) -> DeviceChoice:
@@ -29,12 +31,18 @@ def device_for(cfg: PipelineConfig, docs: Sequence[Document]) -> DeviceChoice:
 
 def annotate_batch(docs: Sequence[Document],
                    cfg: PipelineConfig) -> tuple[list[Document], list[Failure], DeviceChoice]:
-    """NER and the entity-protected correction, on the device this process chose."""
-    choice = device_for(cfg, docs)
-    speller = load_speller() if cfg.correct.enabled else None
-    annotate = partial(annotate_documents, nlp=load_ner(cfg.ner.model), speller=speller,
-                       ner_cfg=cfg.ner, correct_cfg=cfg.correct)
-    done, failures = isolate("ner", annotate, docs)
+    """NER and the entity-protected correction: in the NER worker processes (CPU, under
+    budgets.ner_seconds per document), or here on the device this process chose."""
+    processes = processes_for(cfg)
+    if processes:
+        choice = DeviceChoice(device="cpu", reason=f"{processes} NER worker processes")
+        done, failures = pool_for(cfg).annotate(docs, cfg)
+    else:
+        choice = device_for(cfg, docs)
+        speller = load_speller() if cfg.correct.enabled else None
+        annotate = partial(annotate_documents, nlp=load_ner(cfg.ner.model), speller=speller,
+                           ner_cfg=cfg.ner, correct_cfg=cfg.correct)
+        done, failures = isolate("ner", annotate, docs)
     marked = [d.model_copy(update={"metadata": {**d.metadata, "ner_device": choice.device}})
               for d in done]
     return marked, failures, choice
@@ -43,8 +51,18 @@ def annotate_batch(docs: Sequence[Document],
 @task(name="ner_batch", **STAGE)
 def ner_batch(docs: Sequence[Document],
               cfg: PipelineConfig) -> tuple[list[Document], list[Failure]]:
-    done, failures, _ = annotate_batch(docs, cfg)
+    """Under the NER concurrency limit (a deployment's run shares the machine)."""
+    with ner_slot():
+        done, failures, _ = annotate_batch(docs, cfg)
     return done, failures
+
+
+def ner_ahead(docs: Sequence[Document], cfg: PipelineConfig) -> Callable[[], NerResult]:
+    """NER of one batch started now on the flow's task runner (its work is in the NER
+    worker processes); the returned call waits for its result."""
+    if not docs:
+        return lambda: ([], [])
+    return ner_batch.submit(quote(docs), cfg).result
 
 
 def ner_stages(batches: Sequence[Sequence[Document]], cfg: PipelineConfig, store: str,
@@ -56,11 +74,7 @@ def ner_stages(batches: Sequence[Sequence[Document]], cfg: PipelineConfig, store
         futures = [ner_on_pool_batch.submit(quote(docs), cfg, store, job_id, number)
                    for docs, number in zip(batches, numbers, strict=True)]
         return [future.result() for future in futures]
-    results = []
-    for docs in batches:
-        with ner_slot():
-            results.append(ner_batch(quote(docs), cfg) if docs else ([], []))
-    return results
+    return [ner_batch(quote(docs), cfg) if docs else ([], []) for docs in batches]
 
 
 @task(name="ner_on_pool", **STAGE)

@@ -1,13 +1,17 @@
 """Scale-out over workers: a job split into shards, each a run of the job's own deployment.
 
-The coordinator run (the job) starts one run per shard on the `shard_queue` work queue, where
-any worker of the pool, on any host, takes it. Each shard does every shards-th batch under the
-job's id, so the job keeps one ledger: a resumed job skips what any shard stored. The job's
-progress is the sum of its shards' progress rows, published as its own.
+The coordinator run (the job) starts one run per shard on the pool's `shards` work queue
+(SLUICE_SHARD_QUEUE in the worker's environment names another), where any worker of the pool
+polling it, on any host, takes it; the job's own run waits on the `default` queue's worker.
+Which shard a run is goes as the flow's `shard` parameter, which the run form does not show.
+Each shard does every shards-th batch under the job's id, so the job keeps one ledger: a
+resumed job skips what any shard stored. The job's progress is the sum of its shards'
+progress rows, published as its own.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Collection, Sequence
 from uuid import UUID
@@ -20,7 +24,7 @@ from prefect.flow_runs import resume_flow_run
 from prefect.runtime import deployment, flow_run
 from prefect.states import Scheduled
 
-from sluice.config import RunParams
+from sluice.config import RunParams, Shard
 from sluice.errors import ConfigError, SluiceError
 from tasks import IO_RETRIES, STAGE
 from tasks.progress import JobProgress, read_progress, report_progress
@@ -28,6 +32,11 @@ from tasks.progress import JobProgress, read_progress, report_progress
 SHARD_TAG = "sluice-shard"
 POLL_S = 2.0
 RESTARTABLE = {StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
+SHARD_QUEUE = "shards"
+
+
+def shard_queue() -> str:
+    return os.environ.get("SLUICE_SHARD_QUEUE") or SHARD_QUEUE
 
 
 @task(name="start_shards", **STAGE, **IO_RETRIES)
@@ -40,10 +49,10 @@ def start_shards(params: RunParams, job_id: str) -> list[str]:
     name = f"{flow_run.flow_name}/{deployment.name}"
     runs = []
     for shard in range(params.shards):
-        child = params.model_copy(update={"shard": shard, "job": job_id})
-        run = run_deployment(name, parameters={"params": child.to_parameters()},
+        which = Shard(job=job_id, index=shard).model_dump()
+        run = run_deployment(name, parameters={"params": params.to_parameters(), "shard": which},
                              timeout=0, tags=[f"sluice-job:{job_id}", SHARD_TAG],
-                             work_queue_name=params.shard_queue,
+                             work_queue_name=shard_queue(),
                              as_subflow=False,  # Prefect cannot suspend a subflow: pause could not
                              idempotency_key=f"{job_id}:shard:{shard}")
         _restart(run)

@@ -70,9 +70,13 @@ def store_batch(url: str, out_dir: str, job_id: str, docs: Sequence[Document],
     the others: its batch is parked in the outbox for `sluice replay`. A document no sink can
     write becomes a failure row of its own. JSONL first, the store (whose ledger marks
     documents done for a resume, and, with `plan`, the batch finished) last. A batch with
-    nothing to write goes to the store alone, to be marked finished."""
+    nothing to write goes to the store alone, to be marked finished. JSONL and the store agree:
+    what the store's known limits refuse never reaches JSONL (`sinks.writable`), and a document
+    the store still refuses is withdrawn from JSONL (a crash in between: the batch is not
+    finished, so its resume refuses and withdraws again)."""
     batch, unwritable = sinks.writable(SinkBatch(
-        job_id=job_id, documents=tuple(docs), chunks=tuple(chunks), failures=tuple(failures)))
+        job_id=job_id, documents=tuple(docs), chunks=tuple(chunks), failures=tuple(failures)),
+        store_url=url)
     delays = [float(d) for d in os.environ.get("SLUICE_SINK_RETRY_DELAYS",
                                                SINK_RETRY_DELAYS_S).split(",")]
     retrying = write_sink.with_options(retries=len(delays), retry_delay_seconds=delays)
@@ -94,4 +98,6 @@ def store_batch(url: str, out_dir: str, job_id: str, docs: Sequence[Document],
                                "`sluice replay` writes it): %s", sink, len(batch.documents),
                                state.message)
         parked = len(batch.documents)
-    return Stored(written.get(out_dir, 0), parked, rejected)
+    refused = {f.doc_id for f in rejected[len(unwritable):] if f.doc_id}
+    withdrawn = sinks.withdraw(out_dir, refused) if out_dir in written else 0
+    return Stored(max(0, written.get(out_dir, 0) - withdrawn), parked, rejected)

@@ -5,7 +5,9 @@ delay, in order, so an event emitted while Redis is down arrives once it is back
 Webhooks get the structured JSON with an HMAC-SHA256 signature over the send time and body
 (`X-Sluice-Signature: t=<unix>,v1=<hex>`), so a receiver can check sender and freshness with
 `sluice.events.verify_signature` (a window of TOLERANCE_S = 300 s; see sluice.events).
-A target's name, its key in the outbox, has any password in its URL masked.
+A target's name has any password in its URL masked; its key in the outbox adds, where the URL
+has a password, a digest of it keyed by the outbox's own secret (two Redis targets that differ
+only by password keep their events apart, and the key reveals nothing of either password).
 """
 
 from __future__ import annotations
@@ -58,6 +60,11 @@ class WebhookTarget(Record):
 Target = RedisTarget | WebhookTarget
 
 
+def outbox_key(target: Target, path: str | None = None) -> str:
+    password = redact.url_password(target.url)
+    return f"{target.name}~{outbox.keyed_digest(password, path)}" if password else target.name
+
+
 def targets_from_env(environ: Mapping[str, str] | None = None) -> list[Target]:
     """SLUICE_EVENTS_REDIS (+ SLUICE_EVENTS_STREAM) and SLUICE_EVENTS_WEBHOOK
     (+ SLUICE_EVENTS_WEBHOOK_SECRET); none set: events go to Prefect only."""
@@ -108,7 +115,7 @@ def _post(target: WebhookTarget, body: bytes) -> None:
 def enqueue(targets: Sequence[Target], event_id: str, body: bytes, path: str | None = None) -> None:
     if targets:
         with outbox.opened(path) as conn:
-            outbox.add_event(conn, [t.name for t in targets], event_id, body)
+            outbox.add_event(conn, [outbox_key(t, path) for t in targets], event_id, body)
 
 
 def deliver_pending(targets: Sequence[Target], path: str | None = None, wait_s: float = 0.0) -> int:
@@ -116,7 +123,7 @@ def deliver_pending(targets: Sequence[Target], path: str | None = None, wait_s: 
     (with backoff) up to that long until none is left. Returns the events still waiting."""
     if not targets:
         return 0
-    by_name = {t.name: t for t in targets}
+    by_name = {outbox_key(t, path): t for t in targets}
     deadline = time.monotonic() + wait_s
     while True:
         left, next_due = _deliver_round(by_name, path)

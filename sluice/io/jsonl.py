@@ -26,7 +26,7 @@ from sluice.errors import CorruptOutput
 from sluice.records import Document
 
 FILES = "documents-*.jsonl"
-TEMP_PREFIX = ".documents-"  # temp files of earlier writers, which replaced the file
+TEMP_PREFIX = ".documents-"  # temp files of a withdrawal (and of older writers)
 CHUNK_COUNT = "chunk_count"
 ID_PREFIX = b'{"id": "'  # how every line that `line` writes begins
 TAIL_STEP = 1 << 16  # bytes read at a time when looking back for the last newline
@@ -66,6 +66,41 @@ def write_documents(
             index.read[target.name] = _append(target, lines)
             index.ids.update(fresh)  # in place: `|=` with dict keys would copy the set
     return len(lines)
+
+
+def withdraw_documents(out_dir: str | Path, ids: set[str]) -> int:
+    """Remove the lines of `ids` from the folder's files (documents the store refused after
+    this sink took them); returns the lines removed. Rare, so simple: each file holding one is
+    rewritten whole to a temp file, fsynced and renamed over it, under the folder lock. A
+    crash before the rename leaves the file as it was, and the resumed batch withdraws again."""
+    folder = Path(out_dir)
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    with _only_writer(folder):
+        for file in sorted(folder.glob(FILES)):
+            removed += _rewrite_without(file, ids)
+        _indexes.pop(folder.resolve(), None)  # the renamed files get new inodes: read again
+    return removed
+
+
+def _rewrite_without(file: Path, ids: set[str]) -> int:
+    with file.open("rb") as handle:
+        lines = list(_complete_lines(handle))  # a torn tail is a dead writer's: dropped too
+    kept = [text for text in lines if not text.strip() or _id_of(text, str(file)) not in ids]
+    if len(kept) == len(lines):
+        return 0
+    draft = file.with_name(f"{TEMP_PREFIX}{file.name}.{os.getpid()}.tmp")
+    handle = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        os.fchmod(handle, 0o644)
+        _write_all(handle, b"".join(kept))
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+    os.replace(draft, file)
+    _fsync_folder(file.parent)
+    return len(lines) - len(kept)
 
 
 def read_documents(path_or_dir: str | Path) -> list[Document]:
@@ -117,7 +152,7 @@ def _only_writer(folder: Path) -> Iterator[None]:
 
 
 def _remove_leftovers(folder: Path) -> None:
-    # Writers no longer make temp files; one here is what an older writer left when it crashed.
+    # A temp file here is what a withdrawal (or an older writer) left when it crashed.
     for leftover in folder.glob(f"{TEMP_PREFIX}*.tmp"):
         leftover.unlink(missing_ok=True)
 

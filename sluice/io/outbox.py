@@ -9,7 +9,9 @@ the consumer on the CloudEvent id (events), so a crash in between repeats, never
 
 from __future__ import annotations
 
+import hmac
 import os
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -58,6 +60,33 @@ def opened(path: str | Path | None = None) -> Iterator[sqlite3.Connection]:
         conn.executescript(SCHEMA)
         with conn:
             yield conn
+
+
+def keyed_digest(value: str, path: str | Path | None = None) -> str:
+    """A short HMAC-SHA256 of `value` under the outbox's own random key (a private file beside
+    it, `outbox.db.key`): entries of two targets that differ only by a password stay apart, and
+    the digest gives no way to test a guessed password without that key."""
+    return hmac.new(_key(Path(path or default_path())), value.encode(), "sha256").hexdigest()[:16]
+
+
+def _key(file: Path) -> bytes:
+    key_file = file.with_name(file.name + ".key")
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        draft = key_file.with_name(f"{key_file.name}.{os.getpid()}.tmp")
+        handle = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(handle, secrets.token_bytes(32))
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        try:
+            os.link(draft, key_file)  # whole or not at all; the first of two writers wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return key_file.read_bytes()
 
 
 def park_write(conn: sqlite3.Connection, job_id: str, sink: str, payload: str, error: str) -> None:

@@ -5,6 +5,7 @@ again, by a retry or a replay from the outbox, changes nothing the first write m
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from functools import lru_cache
 
@@ -17,6 +18,13 @@ from sluice.records import Chunk, Document, Failure, Record
 from sluice.screen import valid_record, valid_unicode
 
 STORE_SCHEMES = ("sqlite", "postgresql", "postgres")
+# PostgreSQL indexes `source` (documents) and (source, stage) (failures) with B-trees, whose
+# entries may not exceed 2,704 bytes: a longer label (a deep folder of long names) is refused.
+PG_MAX_SOURCE_BYTES = 2_000
+# SQLSTATE classes that say "this data", where psycopg2 (and so SQLAlchemy) still raises an
+# OperationalError: 54 program limit exceeded (an index row too large, ...). 22 data exception
+# and 23 integrity constraint come as DataError/IntegrityError, listed for other drivers.
+DATA_SQLSTATE_CLASSES = ("22", "23", "54")
 
 
 class SinkBatch(Record):
@@ -40,17 +48,23 @@ def engine_for(url: str) -> Engine:
     return store.open_store(url)
 
 
-def writable(batch: SinkBatch) -> tuple[SinkBatch, list[Failure]]:
-    """`batch` as every sink and the outbox can serialise it: valid Unicode throughout, and
-    without the documents that JSON still cannot hold (returned as failures, with their
-    chunks left out), so one such document never costs its batch."""
-    docs, failures = [], [valid_record(f) for f in batch.failures]
+def writable(batch: SinkBatch, store_url: str | None = None) -> tuple[SinkBatch, list[Failure]]:
+    """`batch` as every sink and the outbox can serialise it, and as the store `store_url` can
+    hold it: valid Unicode throughout, and without the documents that JSON or the store's
+    known limits still refuse (returned as failures, with their chunks left out), so one such
+    document never costs its batch, and JSONL never holds a document the store refused."""
+    postgres = store_url is not None and _is_postgres(store_url)
+    docs, failures = [], [_keyable(valid_record(f), postgres) for f in batch.failures]
     for doc in valid_unicode(batch.documents, nul=True):
         try:
             doc.model_dump_json()  # the serialiser jsonl.line and the outbox use
+            if postgres:
+                _fits_postgres(doc)
         except Exception as exc:  # noqa: BLE001 -- any serialisation error: that document
-            error = UnwritableRecord(f"{type(exc).__name__}: {exc}")
-            failures.append(failure_from(error, "store", doc.source, doc.id))
+            error = exc if isinstance(exc, UnwritableRecord) else \
+                UnwritableRecord(f"{type(exc).__name__}: {exc}")
+            failure = failure_from(error, "store", doc.source, doc.id)
+            failures.append(_keyable(failure, postgres))
             continue
         docs.append(doc)
     kept = {doc.id for doc in docs}
@@ -58,6 +72,29 @@ def writable(batch: SinkBatch) -> tuple[SinkBatch, list[Failure]]:
     fine = SinkBatch(job_id=batch.job_id, documents=tuple(docs), chunks=tuple(chunks),
                      failures=tuple(failures))
     return fine, failures[len(batch.failures):]
+
+
+def _is_postgres(url: str) -> bool:
+    return url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+
+
+def _fits_postgres(doc: Document) -> None:
+    size = len(doc.source.encode())
+    if size > PG_MAX_SOURCE_BYTES:
+        raise UnwritableRecord(f"source label of {size:,} bytes > {PG_MAX_SOURCE_BYTES:,}, the "
+                               "longest PostgreSQL's index of sources can hold")
+
+
+def _keyable(failure: Failure, postgres: bool) -> Failure:
+    """`failure`, keyed in PostgreSQL by a source label it can index: a label over the limit is
+    cut and ends in a backslash, "#" and the SHA-256 of the whole label. No file's label can
+    take that key: sluice.names writes a real backslash as two, and the cut never ends in one."""
+    raw = failure.source.encode()
+    if not postgres or len(raw) <= PG_MAX_SOURCE_BYTES:
+        return failure
+    head = raw[:PG_MAX_SOURCE_BYTES - 80].decode("utf-8", "ignore").rstrip("\\")
+    key = f"{head}\\#{hashlib.sha256(raw).hexdigest()}"
+    return failure.model_copy(update={"source": key})
 
 
 def write(sink: str, batch: SinkBatch) -> int:
@@ -92,7 +129,11 @@ def _store(sink: str, batch: SinkBatch) -> int:
 
 def _passing(exc: Exception, sink: str) -> bool:
     """True for an error that says nothing about the documents: a lost connection, a lock or
-    deadlock (SQLAlchemy's OperationalError), or a store that no longer answers."""
+    deadlock (SQLAlchemy's OperationalError, unless its SQLSTATE blames the data), or a store
+    that no longer answers."""
+    code = str(getattr(getattr(exc, "orig", None), "pgcode", None) or "")
+    if code[:2] in DATA_SQLSTATE_CLASSES:
+        return not _reachable(sink)
     return isinstance(exc, OperationalError) or not _reachable(sink)
 
 
@@ -121,10 +162,19 @@ def _store_one_by_one(sink: str, batch: SinkBatch) -> tuple[int, list[Failure]]:
             if _passing(exc, sink):
                 raise
             cause = getattr(exc, "orig", None) or exc
-            failures.append(failure_from(cause, "store", doc.source, doc.id))
+            failure = failure_from(cause, "store", doc.source, doc.id)
+            failures.append(_keyable(failure, _is_postgres(sink)))
     if failures:
         _store(sink, SinkBatch(job_id=batch.job_id, failures=tuple(failures)))
     return written, failures
+
+
+def withdraw(sink: str, ids: set[str]) -> int:
+    """Take documents the store refused out of a JSONL sink that took them first, so that the
+    two agree; returns the lines removed. A store keeps only what it took; S3 objects stay."""
+    if not ids or is_store(sink) or s3.is_s3(sink):
+        return 0
+    return jsonl.withdraw_documents(sink, ids)
 
 
 def replay(job_id: str | None, path: str | None = None) -> tuple[int, int]:

@@ -24,18 +24,20 @@ from prefect.client.schemas.filters import (
 from prefect.settings import PREFECT_API_URL
 
 from flows.pipeline import pipeline
-from sluice.config import RunParams
+from sluice.config import RunParams, Shard
 from sluice.io import store
 
 REPO = Path(__file__).resolve().parents[2]
 REUTERS = REPO.parent / "shared" / "corpora" / "reuters-21578.jsonl.gz"
 DOCS, BATCH = 48, 4
 JOB = "resume-test-job"
-KILLED = """
+# Each run works under one job id, as the shards of a job do (a resume keeps its run's id).
+SHARD = Shard(job=JOB, index=0)
+KILLED = f"""
 import sys
 from flows.pipeline import pipeline
-from sluice.config import RunParams
-pipeline(RunParams.model_validate_json(sys.argv[1]))
+from sluice.config import RunParams, Shard
+pipeline(RunParams.model_validate_json(sys.argv[1]), Shard(job={JOB!r}, index=0))
 """
 
 
@@ -86,7 +88,7 @@ def task_runs(flow_run_id: UUID, name: str, at_least: int = 0) -> int:
 
 
 def rerun(params: RunParams):
-    state = pipeline(params, return_state=True)
+    state = pipeline(params, SHARD, return_state=True)
     assert state.is_completed(), state.message
     return state.result(), state.state_details.flow_run_id
 
@@ -95,7 +97,7 @@ def rerun(params: RunParams):
 def test_resume_passes_finished_batches_by_and_counts_every_attempt(tmp_path):
     source = reuters_jsonl(tmp_path / "wires.jsonl", DOCS)
     url = f"sqlite:///{tmp_path}/sluice.db"
-    params = RunParams(source=str(source), store=url, out=str(tmp_path / "out"), job=JOB,
+    params = RunParams(source=str(source), store=url, out=str(tmp_path / "out"),
                        overrides={"batch_size": BATCH})
     engine = store.open_store(url)
     finished = kill_after_batches(params, engine, 2)

@@ -217,6 +217,7 @@ class JobStack:
         self.env, self.home, self.workers = env, home, 0
         self.api = env["PREFECT_API_URL"]
         self.worker: subprocess.Popen[bytes] | None = None
+        self.shard_worker: subprocess.Popen[bytes] | None = None
 
     def start_worker(self) -> None:
         from deployments import stack
@@ -224,6 +225,15 @@ class JobStack:
         self.workers += 1
         log = self.home / f"worker-{self.workers}.log"
         self.worker = stack.start_worker(self.env, log, name=f"test-worker-{self.workers}")
+
+    def start_shard_worker(self) -> None:
+        """As the stack's, on the `shards` queue only, but with no limit: both shards of a
+        test's job run at once."""
+        from deployments import stack
+
+        self.shard_worker = stack.start_worker(self.env, self.home / "shard-worker.log",
+                                               name="test-shard-worker",
+                                               queues=(stack.SHARD_QUEUE,))
 
 
 @pytest.fixture(scope="session")
@@ -246,10 +256,12 @@ def job_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobStack]:
         stack.install_crash_detector(env["PREFECT_API_URL"])
         stack.deploy(env)
         jobs.start_worker()
+        jobs.start_shard_worker()
         yield jobs
     finally:
-        if jobs.worker is not None:
-            stack.stop(jobs.worker)
+        for worker in (jobs.worker, jobs.shard_worker):
+            if worker is not None:
+                stack.stop(worker)
         stack.stop(server)
 
 

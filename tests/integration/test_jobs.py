@@ -122,6 +122,31 @@ def test_jobs_submitted_by_cli_and_rest_api_run_at_once_exactly_once(jobs_api, t
     assert starts[0] < ends[1] and starts[1] < ends[0], "the two jobs did not overlap"
 
 
+def test_run_form_shows_no_internal_fields_and_no_relative_defaults(jobs_api, tmp_path):
+    """The UI's custom-run form is drawn from the deployment's parameter schema: which shard
+    of which job a run is stays out of it (it travels as the flow's hidden `shard`
+    parameter), and no default is a path relative to the worker's folder."""
+    deployment = httpx.get(f"{jobs_api.api}/deployments/name/{jobs.DEPLOYMENT}").json()
+    schema = deployment["parameter_openapi_schema"]
+    assert list(schema["properties"]) == ["params"] and schema["required"] == ["params"]
+    form = schema["definitions"]["RunParams"]
+    assert {"source", "store", "out", "shards"} <= set(form["properties"])
+    assert not {"shard", "shard_queue", "job"} & set(form["properties"])
+    assert "Shard" not in schema["definitions"]
+    assert form["required"] == ["source"]
+    defaults = {name: field["default"] for name, field in form["properties"].items()
+                if isinstance(field.get("default"), str)}
+    assert all(Path(value.removeprefix("sqlite:///")).is_absolute()
+               for value in defaults.values()), defaults
+    assert "folder the run runs in" in form["properties"]["store"]["description"]
+    # A user cannot slip an internal field in through the form or the REST API either.
+    job = Job(tmp_path, 3)
+    refused = _post_retrying(f"{jobs_api.api}/deployments/{deployment['id']}/create_flow_run",
+                             {"parameters": {"params": {"source": str(job.source),
+                                                        "job": "someone-else"}}})
+    assert refused.status_code == 409 and "job" in refused.text, refused.text
+
+
 def test_bad_parameters_and_unreachable_server_fail_before_any_run(jobs_api, tmp_path):
     env, job = jobs_api.env, Job(tmp_path, 3)
     runs_before = httpx.post(f"{jobs_api.api}/flow_runs/count", json={}).json()
@@ -163,6 +188,7 @@ def test_pause_frees_the_worker_and_resume_finishes_exactly_once(jobs_api, tmp_p
     cards = httpx.post(f"{jobs_api.api}/artifacts/filter",
                        json={"artifacts": {"key": {"any_": keys}}}).json()
     assert len(cards) == 2, "one table and one bar, updated in place over both attempts"
+    assert {card["flow_run_id"] for card in cards} == {job.id}  # the UI's "Flow run" link
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -212,7 +238,10 @@ def test_dead_worker_run_is_marked_crashed_then_resumed_exactly_once(jobs_api, t
     detected_s = time.monotonic() - killed
     print(f"dead run marked Crashed {detected_s:.0f} s after the kill")
     assert detected_s >= stack.CRASH_AFTER_S - int(stack.HEARTBEAT_S)  # not before it was due
-    assert "no heartbeat" in (jobs.status(job.id).message or "")
+    crashed = jobs.status(job.id)
+    assert "no heartbeat" in (crashed.message or "")
+    assert crashed.progress is not None and crashed.progress.docs_per_min == 0
+    assert crashed.progress.eta_s is None  # a dead job shows no rate, no ETA
 
     jobs_api.start_worker()
     rerun = sluice(env, "resume", job.id)
@@ -284,11 +313,14 @@ def test_job_cancelled_through_the_rest_api_runs_its_hooks(jobs_api, tmp_path):
              lambda s: s == ["CANCELLED", "CANCELLED"], "both shards cancelled")
     wait_for(lambda: _events(jobs_api.api, "sluice.job.cancelled", f"sluice.job.{job.id}"),
              lambda found: len(found) == 1, "the job.cancelled event")
-    logs = httpx.post(f"{jobs_api.api}/logs/filter", timeout=30,
-                      json={"logs": {"flow_run_id": {"any_": [job.id]}}}).json()
-    hook_errors = [log["message"] for log in logs if "while running hook" in log["message"]]
-    assert hook_errors == []
+    assert _hook_errors(jobs_api.api, job.id) == []
     assert len(job.check_consistent()) < job.docs
+
+
+def _hook_errors(api: str, job_id: str) -> list[str]:
+    logs = httpx.post(f"{api}/logs/filter", timeout=30,
+                      json={"logs": {"flow_run_id": {"any_": [job_id]}}}).json()
+    return [log["message"] for log in logs if "while running hook" in log["message"]]
 
 
 def _events(api: str, name: str, resource: str) -> list[dict]:

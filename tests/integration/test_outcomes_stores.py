@@ -186,3 +186,62 @@ def test_outcomes_store_rejecting_one_document_stores_the_rest(store_url: str) -
     assert [d.id for d in store.read_documents(store.open_store(store_url))] == ["good"]
     assert failure_rows(store_url) == {"in/bad.txt": ("store", "StoreError"),
                                        "in/other.pdf": ("parse", "CorruptPDF")}
+
+
+def test_outcomes_jsonl_and_store_agree_on_what_the_store_refuses(
+        store_url: str, prefect_harness, tmp_path: Path) -> None:
+    """A label too long for PostgreSQL's index of sources (a deep folder of long names: 3,100
+    bytes of random names, which do not compress) is refused before JSONL is written; a value
+    the database refuses at write time (an offset no INTEGER holds) is withdrawn from JSONL.
+    Either way JSONL holds what the store holds, also when the batch is written again."""
+    import hashlib
+    import secrets
+
+    from sluice.io.sinks import PG_MAX_SOURCE_BYTES
+    from sluice.records import Document, Entity
+    from tasks.store import store_batch
+
+    deep = "/".join(secrets.token_hex(96) for _ in range(16))
+    long_source = f"{tmp_path}/in/{deep}/wire.txt"
+    huge = Entity(start=2**70, end=2**70 + 1, label="X", text="x")
+    docs = [Document(id="good", source="in/good.txt", format="txt", text="fine"),
+            Document(id="deep", source=long_source, format="txt", text="deep down"),
+            Document(id="bad", source="in/bad.txt", format="txt", text="x", entities=(huge,))]
+    out = tmp_path / "out"
+    postgres = store_url.startswith("postgresql")
+    for _ in range(2):  # a retried or resumed batch: the same outcome
+        stored = store_batch(store_url, str(out), "job-agree", docs, [], [])
+        assert stored.parked == 0
+        in_store = {d.id for d in store.read_documents(store.open_store(store_url))}
+        assert {d.id for d in jsonl.read_documents(out)} == in_store
+        assert in_store == ({"good"} if postgres else {"good", "deep"})
+    rows = failure_rows(store_url)
+    assert rows.pop("in/bad.txt") == ("store", "StoreError")
+    if postgres:
+        [(key, outcome)] = rows.items()
+        assert outcome == ("store", "UnwritableRecord")
+        assert len(key.encode()) <= PG_MAX_SOURCE_BYTES and long_source.startswith(key[:1900])
+        assert key.endswith("\\#" + hashlib.sha256(long_source.encode()).hexdigest())
+    else:
+        assert rows == {}
+
+
+def test_outcomes_index_row_too_large_is_the_documents_fault_not_an_outage(pg_url: str) -> None:
+    """psycopg2 raises PostgreSQL's "index row size exceeds maximum" (SQLSTATE 54000) as an
+    OperationalError, which used to read as an outage: the whole batch was parked for a replay
+    that could never succeed. Written without `writable`'s check (an outbox entry of an older
+    version), it costs that document alone."""
+    import secrets
+
+    from sluice.io.sinks import SinkBatch, write_isolated
+    from sluice.records import Document
+
+    long_source = "in/" + "/".join(secrets.token_hex(96) for _ in range(16)) + "/wire.txt"
+    docs = (Document(id="good", source="in/good.txt", format="txt", text="fine"),
+            Document(id="deep", source=long_source, format="txt", text="deep down"))
+    written, failures = write_isolated(pg_url, SinkBatch(job_id="j", documents=docs))
+    assert written == 1
+    assert [(f.doc_id, f.error_class) for f in failures] == [("deep", "StoreError")]
+    assert "index row size" in failures[0].message
+    [(key, outcome)] = failure_rows(pg_url).items()
+    assert outcome == ("store", "StoreError") and long_source.startswith(key.split("\\#")[0])

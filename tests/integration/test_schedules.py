@@ -5,6 +5,7 @@ created."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,8 +44,13 @@ def nightly(api: str) -> dict:
 def set_active(api: str, active: bool) -> None:
     deployment = nightly(api)
     for schedule in deployment["schedules"]:
-        answer = httpx.patch(f"{api}/deployments/{deployment['id']}/schedules/{schedule['id']}",
-                             json={"active": active}, timeout=30)  # the UI's schedule toggle
+        for _ in range(5):  # a busy server's SQLite answers 503 for a moment: retry, as curl
+            answer = httpx.patch(
+                f"{api}/deployments/{deployment['id']}/schedules/{schedule['id']}",
+                json={"active": active}, timeout=30)  # the UI's schedule toggle
+            if answer.status_code != 503:
+                break
+            time.sleep(2)
         answer.raise_for_status()
 
 

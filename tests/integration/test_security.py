@@ -14,6 +14,7 @@ protection, the sluice-cpu pool, the pipeline deployment, a process worker, path
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -291,3 +292,33 @@ def _files(*folders: Path) -> list[Path]:
     """Every file of the folders (PREFECT_HOME holds the server's database, its logs, the
     worker's log and the runs' persisted results)."""
     return [path for folder in folders for path in folder.rglob("*") if path.is_file()]
+
+
+SHORT = "Q7z"  # shorter than redact.MIN_SECRET_LEN: masked by its place in the URL alone
+
+
+def test_a_three_character_store_password_is_masked_by_its_place(
+        secure_stack: SecureStack, private_pg) -> None:
+    admin = sa.create_engine(private_pg.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE short_pw_role LOGIN SUPERUSER PASSWORD '{SHORT}'")
+    admin.dispose()
+    url = f"postgresql+psycopg2://short_pw_role:{SHORT}@127.0.0.1:{private_pg.port}/postgres"
+    env, out = dict(secure_stack.env), secure_stack.root / "out" / "short"
+    env.update({"SLUICE_OUTBOX": str(out / "outbox.db"), "SLUICE_SINK_RETRY_DELAYS": "0.2"})
+    private_pg.stop()  # its ERROR lines name the store: the run most likely to leak
+    try:
+        ran = sluice(env, "run", str(secure_stack.root / "in"), "--store", url, "--out", str(out))
+    finally:
+        private_pg.start()
+    output = ran.stdout + ran.stderr
+    found = re.search(r"\bjob ([0-9a-f-]{36})$", output, re.MULTILINE)
+    assert found and "short_pw_role:***@" in output, output
+    job_id = found.group(1)
+    kept = _server_views(secure_stack, job_id)
+    assert kept["logs"] and kept["parameters"]
+    for name, text in {"output": output, "server views": repr(kept)}.items():
+        assert SHORT not in text, f"{SHORT} in {name}"
+    with sqlite3.connect(out / "outbox.db") as conn:
+        stored = repr(conn.execute("SELECT sink, last_error FROM writes").fetchall())
+    assert "short_pw_role:***@" in stored and SHORT not in stored

@@ -185,3 +185,59 @@ def test_adversarial_mail_subject_with_handler_is_not_live() -> None:
 def test_adversarial_reuters_tickers_stay() -> None:
     text = "Pan Am <PAN> and <Video Shopping Mall Inc> said; BASE TEN <BASE> set 1 < 2."
     assert defuse(text) == (text, 0)
+
+
+def _cells(n: int, per_row: int) -> str:
+    rows = ("<tr>" + "".join(f"<td>w{i + j}" for j in range(per_row)) for i in range(0, n, per_row))
+    return "<html><body><table>" + "".join(rows) + "</table></body></html>"
+
+
+def test_adversarial_html_wide_row_costs_what_its_cells_cost() -> None:
+    from sluice.html import extract_text
+
+    # trafilatura counted a row's cells once per cell: 32,000 cells in one row took 8-10 s,
+    # 3-4 times the same cells in rows of 100. Compared in one process, so load cancels out.
+    wide, narrow = _cells(32_000, 32_000), _cells(32_000, 100)
+    text = extract_text(wide)
+    assert all(f"w{i}" in text.split() for i in (0, 255, 256, 31_999))
+    ratio = seconds(lambda: extract_text(wide)) / seconds(lambda: extract_text(narrow))
+    assert ratio < 1.6
+
+
+@pytest.mark.parametrize("page", [
+    # a ticker read as an unknown tag holds every later paragraph: 48 s (10,000: 3 s)
+    "<html><body><p>Pan Am <PAN> said " + "<p>word " * 40_000,
+    "<html><body>" + "".join("<p>word " if i % 10 == 0 else "<p> " for i in range(120_000)),
+])  # the flood of mostly empty paragraphs, with Reuters words: 57 s
+def test_adversarial_html_floods_are_linear(page: str) -> None:
+    from sluice.html import extract_text
+
+    assert seconds(lambda: extract_text(page)) < 2.0
+    assert extract_text(page).split().count("word") in (40_000, 12_000)
+
+
+def test_adversarial_html_extraction_of_real_pages_is_trafilaturas() -> None:
+    import trafilatura
+
+    from sluice.html import extract_text
+
+    pages = sorted((Path(__file__).parents[2] / "samples" / "html").glob("*.htm*"))
+    assert len(pages) >= 5
+    for page in pages:
+        html = page.read_bytes().decode("utf-8", "replace")
+        plain = trafilatura.extract(html, include_comments=False, include_tables=True,
+                                    favor_recall=True, deduplicate=False)
+        assert extract_text(html) == plain, page.name
+
+
+def test_adversarial_html_nested_past_the_parsers_limit_keeps_its_text() -> None:
+    from sluice.html import all_text, extract_text
+
+    # libxml2 stops building the tree at depth 256: the text below was silently lost (5,000
+    # words became 254), and a 100,000-deep page's body became an empty document.
+    flood = "<html><body>" + "<div>word &amp; " * 5_000
+    assert extract_text(flood).split().count("word") == 5_000
+    assert all_text(flood).split().count("&") == 5_000
+    deep = "<html><body>" + "<div>" * 100_000 + "The body text." + "</div>" * 100_000
+    assert seconds(lambda: extract_text(deep)) < 2.0
+    assert extract_text(deep).strip() == "The body text."

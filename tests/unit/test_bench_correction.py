@@ -118,3 +118,17 @@ def test_bench_correction_emails_are_parsed_as_the_pipeline_does():
     for doc in docs:
         assert "Received:" not in doc.text and "Return-Path:" not in doc.text
         assert doc.title  # the Subject header
+
+
+def test_bench_correction_tuning_mode_reads_even_documents_and_other_pairs(monkeypatch):
+    for name in ("PARITY", "JUDGED", "PAIRS_SET"):
+        monkeypatch.setattr(bench, name, getattr(bench, name))
+    held = [json.loads(line) for line in
+            bench.PAIRS_SET.read_text(encoding="utf-8").splitlines()]
+    bench.tuning_mode()
+    assert bench.PARITY == 0 and bench.JUDGED == bench.TUNING_JUDGED
+    pairs = bench.testset_pairs()
+    words = {w for row in held for w in (row["correct"], row["misspelling"])}
+    assert len(pairs) > 400
+    assert not any(right in words or wrong in words for right, wrong in pairs)
+    assert ("accommodate", "accomadate") in pairs  # a line of the Aspell list, as written

@@ -57,6 +57,12 @@ def test_dates_relative_phrases_need_an_anchor():
     assert find_dates("last Tuesday and March 3, 1987", None) == [
         {"text": "March 3, 1987", "start": 17, "end": 30, "iso": "1987-03-03"}]
 
+    # a range of two yearless days in a document without a date (a .txt file) is no date,
+    # not a crash (reuters bodies 1140 and 1213, as .txt files)
+    assert find_dates("the First Equipment reverse takeover offer has been changed from "
+                      "March 12 to March 16.", None) == []
+    assert find_dates("The ICO executive board meets here March 30 to April 1 but", None) == []
+
 
 # Issue 11: each cause on real sentences, cited as corpus and document (Reuters-21578 index,
 # State of the Union file, SpamAssassin id/group); the anchor is the document's own date.
@@ -208,7 +214,7 @@ def _unseen_rows(pattern):
 def test_dates_unseen_set_is_well_formed_and_resolved():
     """bench/data/unseen: the hand-labelled spans lie in their sentences, and Sluice keeps
     its held-out exact share (bench/unseen_dates.py scores the same way, with dateparser)."""
-    rows = [r for r in _unseen_rows("dates_*.jsonl") if "negative" not in r]
+    rows = [r for r in _unseen_rows("dates_*.jsonl") if "negative" not in r and "set" not in r]
     mentions = [(r, m) for r in rows for m in r["mentions"]]
     assert len(mentions) >= 300 and {r["source"] for r in rows} == {"reuters", "sotu", "mail"}
     assert all(r["sentence"][m["start"]:m["end"]] == m["text"] for r, m in mentions)
@@ -226,3 +232,83 @@ def test_dates_unseen_hard_negatives_are_not_read():
         assert not [p for p in found if p["start"] < neg["end"] and neg["start"] < p["end"]]
         assert [(p["text"], p["iso"]) for p in found] == [
             (m["text"], m["iso"]) for m in row["mentions"]]
+
+
+def test_dates_fresh_set_is_well_formed_and_resolved():
+    """bench/data/unseen/dates_fresh.jsonl: drawn and labelled after the code was frozen
+    (90.8% on its one measurement); its misses were read afterwards, so it is now tuning
+    data and this checks that the fixes hold."""
+    rows = _unseen_rows("dates_fresh.jsonl")
+    mentions = [(r, m) for r in rows for m in r["mentions"]]
+    assert len(mentions) >= 200 and len({r["source"] for r in rows}) >= 3
+    assert all(r["sentence"][m["start"]:m["end"]] == m["text"] for r, m in mentions)
+    found = {id(r): find_dates(r["sentence"], date.fromisoformat(r["date"])) for r in rows}
+    exact = sum(any(p["start"] < m["end"] and m["start"] < p["end"] and p["iso"] == m["iso"]
+                    for p in found[id(r)]) for r, m in mentions)
+    assert exact / len(mentions) >= 0.95
+
+
+def test_dates_second_fresh_set_is_well_formed_and_holds_its_measure():
+    """dates_fresh2.jsonl: labelled after the code was frozen again and measured once (94.5%);
+    never tuned on, so this is a floor against regressions, not a target."""
+    rows = _unseen_rows("dates_fresh2.jsonl")
+    mentions = [(r, m) for r in rows for m in r["mentions"]]
+    assert len(mentions) >= 200 and len({r["source"] for r in rows}) >= 3
+    assert all(r["sentence"][m["start"]:m["end"]] == m["text"] for r, m in mentions)
+    found = {id(r): find_dates(r["sentence"], date.fromisoformat(r["date"])) for r in rows}
+    exact = sum(any(p["start"] < m["end"] and m["start"] < p["end"] and p["iso"] == m["iso"]
+                    for p in found[id(r)]) for r, m in mentions)
+    assert exact / len(mentions) >= 0.94
+
+
+# Causes found by reading the fresh set's misses, each on real sentences (cited as above;
+# SOTU files carry only the year, so those anchors are placeholders in that year).
+@pytest.mark.parametrize(("anchor", "sentence", "expected"), [
+    # capitals in headers and stamps (reuters 13434; pdf indirect-rotation; reuters 14784)
+    ("1987-04-07", "YEAR TO END-DEC 1986 Proposed dividend 45 francs vs 34.50 francs",
+     [("END-DEC 1986", "1986-12")]),
+    ("2015-01-27", "2015 JAN 27 PH N: i6 D International Council of Containership Operators",
+     [("2015 JAN 27", "2015-01-27")]),
+    ("1987-04-07", "ITS HIGHEST LEVEL SINCE FEBRUARY 26, 1985, WHEN IT WAS 843.90.",
+     [("FEBRUARY 26, 1985", "1985-02-26")]),
+    # "the 14th day of July, 1890" (sotu 1895_grover_cleveland_d)
+    ("1895-07-01", "the law compelling an increased purchase of silver by the Government was "
+     "passed on the 14th day of July, 1890, withdrawals of gold did not begin until October, "
+     "1891.", [("the 14th day of July, 1890", "1890-07-14"), ("October, 1891", "1891-10")]),
+    # year ranges written out (sotu 1867_andrew_johnson_nu, 1970_richard_nixon_r; spdx gnuplot)
+    ("1867-07-01", "From 1849 to 1857, inclusive, the net exports of specie amounted to "
+     "$271,000,000", [("1849 to 1857", "1849/1857")]),
+    ("1970-07-01", "greater than the entire growth of the American economy from 1790 to 1950.",
+     [("1790 to 1950", "1790/1950")]),
+    ("2000-01-01", "Copyright 1986 - 1993, 1998, 2004 Thomas Williams, Colin Kelley",
+     [("1986 - 1993", "1986/1993"), ("1998", "1998"), ("2004", "2004")]),
+    # decades with an apostrophe (spamassassin 01629/easy-ham-1); an age is none (reuters)
+    ("2002-09-05", "I seem to recall an article on this (early 80's, Byte magazine, perhaps?)",
+     [("early 80's", "1980/1989")]),
+    ("1987-03-20", "Kiernan is in his 60's while Fleet's Terrence Murray is in his late 40's.",
+     []),
+    # old years by their own words (sotu 1800_john_adams_f, 1799_john_adams_f)
+    ("1800-07-01", "the product of the revenue during the present year has been more "
+     "considerable", [("present year", "1800")]),
+    ("1799-07-01", "the appropriations necessary for the service of the ensuing year",
+     [("ensuing year", "1800")]),
+    # "this Friday" is the one in the document's week (spamassassin 00021/easy-ham-2, a
+    # Wednesday; reuters 13072, a Friday: Fox's first Sunday night was 5 April 1987)
+    ("2002-08-21", "you'd be running 10.2 before the release this Friday night.",
+     [("this Friday night", "2002-08-23")]),
+    ("1987-04-03", "Fox Broadcasting is set to launch two prime time television shows this "
+     "Sunday on what some have called the fourth television network.",
+     [("this Sunday", "1987-04-05")]),
+    # day numbers in words after Pay/Record (reuters 19191, 12113)
+    ("1987-06-19", "Qtly div 8.5 cts vs 8.5 cts Pay August five Record July 20",
+     [("August five", "1987-08-05"), ("July 20", "1987-07-20")]),
+    ("1987-04-01", "Unit distribution one dlr vs 1.75 dlrs prior pay June one Record May one",
+     [("June one", "1987-06-01"), ("May one", "1987-05-01")]),
+    # a modal "May I" (spamassassin 01372/easy-ham-2); a bare "DEC" is Digital Equipment
+    ("2002-08-18", "He walked up to the bartender and asked, \"May I please use the "
+     "restroom?\"", []),
+    ("1987-03-03", "LEADING INDICATORS FELL 1.0 PCT AFTER REVISED 2.3 PCT DEC RISE", []),
+])
+def test_dates_fresh_set_causes_on_real_sentences(anchor, sentence, expected):
+    found = find_dates(sentence, date.fromisoformat(anchor))
+    assert [(m["text"], m["iso"]) for m in found] == expected

@@ -1,8 +1,10 @@
+import itertools
+
 import pytest
 
 from sluice.config import CorrectConfig, NerConfig
 from sluice.correct import load_speller
-from sluice.ner import annotate_documents, char_bounded, find_entities, load_ner
+from sluice.ner import annotate_documents, char_bounded, cut_points, find_entities, load_ner
 from sluice.records import Document
 
 
@@ -123,3 +125,26 @@ def test_ner_date_entities_use_the_document_country_calendar(places, iso):
     [out] = annotate_documents([doc], load_ner(), None, NerConfig(), CorrectConfig())
     assert [(e.text, e.iso_date) for e in out.entities if e.label == "DATE"] == [
         ("Thanksgiving", iso)]
+
+
+def test_ner_cut_points_cover_the_text_at_paragraph_ends():
+    text = ("A paragraph of words. " * 30 + "\n\n") * 20
+    cuts = cut_points(text, 2000)
+    assert cuts[0][0] == 0 and cuts[-1][1] == len(text)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(cuts))
+    assert all(end - start <= 2000 for start, end in cuts)
+    assert all(text[:end].endswith("\n\n") for _, end in cuts[:-1])
+    assert cut_points("x" * 50, 20) == [(0, 20), (20, 40), (40, 50)]  # no separator: at size
+
+
+def test_ner_long_speech_in_pieces_has_the_entities_of_the_whole(nlp):
+    from pathlib import Path
+
+    sotu = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "sotu"
+    if not sotu.is_dir():
+        pytest.skip(f"the State of the Union corpus is not at {sotu} (../shared absent)")
+    text = (sotu / "1907_theodore_roosevelt_r.txt").read_text(encoding="utf-8")[:60_000]
+    whole = find_entities([text], nlp, batch_chars=10**9)[0]
+    pieces = find_entities([text], nlp, batch_chars=20_000)[0]
+    assert len(cut_points(text, 20_000)) >= 3
+    assert pieces == whole and len(whole) > 200

@@ -115,3 +115,51 @@ def test_webhook_signature_window_rejects_a_replay() -> None:
 def test_redact_secret_named_variables(name: str) -> None:
     redact.secrets_from_env({name: f"value-of-{name}"})
     assert redact.scrub(f"x value-of-{name} y") == "x *** y"
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("postgresql://u:abc@db.example/x", "postgresql://u:***@db.example/x"),  # 3 characters
+    ("redis://:p@cache:6379/0", "redis://:***@cache:6379/0"),
+    ("postgresql://u:p@ss@db/x; ann@example.com", "postgresql://u:***@db/x; ann@example.com"),
+    ("host=db user=u password=ab dbname=x", "host=db user=u password=*** dbname=x"),
+    ("host=db password='a b' dbname=x", "host=db password='***' dbname=x"),
+    ("postgresql://u@db/x?ssl=1&password=ab", "postgresql://u@db/x?ssl=1&password=***"),
+    ('{"password": "ab", "user": "u"}', '{"password": "***", "user": "u"}'),
+    ("PGPASSWORD=ab psql", "PGPASSWORD=*** psql"),
+    ("tokens=5 secret_count=3 at 12:30", "tokens=5 secret_count=3 at 12:30"),
+])
+def test_redact_short_secrets_are_masked_by_their_place(text: str, masked: str) -> None:
+    assert redact.scrub(text) == masked
+
+
+def test_redact_settings_scan_is_linear_on_hostile_text() -> None:
+    for hostile in ("password=" * 1_000_000, "password" + " " * 1_000_000, "://a:" + "@" * 10**6):
+        assert seconds_of(lambda text=hostile: redact.scrub(text)) < 2.0
+
+
+def seconds_of(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def test_redis_targets_that_differ_by_password_keep_their_events_apart(tmp_path: Path) -> None:
+    from sluice.io import event_sinks
+
+    path = tmp_path / "outbox.db"
+    one = event_sinks.RedisTarget(url="redis://:abc@127.0.0.1:6379/0", stream="s")
+    two = event_sinks.RedisTarget(url="redis://:xyz@127.0.0.1:6379/0", stream="s")
+    assert one.name == two.name  # the display name hides the password...
+    keys = {event_sinks.outbox_key(t, str(path)) for t in (one, two)}
+    assert len(keys) == 2  # ...the outbox keys do not collide
+    assert all("abc" not in key and "xyz" not in key for key in keys)
+    assert keys == {event_sinks.outbox_key(t, str(path)) for t in (one, two)}  # stable
+    key_file = tmp_path / "outbox.db.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600 and len(key_file.read_bytes()) == 32
+    other = tmp_path / "other" / "outbox.db"  # another outbox, another key: no shared digest
+    assert event_sinks.outbox_key(one, str(other)) not in keys
+
+    # One event, two targets: two entries (one key would have kept one, and lost the other's).
+    event_sinks.enqueue([one, two], "event-1", b'{"id": "event-1"}', str(path))
+    with outbox.opened(path) as conn:
+        assert sorted(e.key for e in outbox.pending_events(conn)) == sorted(keys)

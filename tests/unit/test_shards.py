@@ -1,7 +1,8 @@
 import pytest
 from pydantic import ValidationError
 
-from sluice.config import RunParams
+from sluice.config import RunParams, Shard
+from sluice.errors import ConfigError
 from tasks.progress import JobProgress
 from tasks.shards import _job_progress
 
@@ -33,8 +34,20 @@ def test_shards_before_any_shard_reports_the_job_shows_nothing_done():
     assert (job.done, job.failed, job.eta_s) == (0, 0, None)
 
 
-@pytest.mark.parametrize("fields", [{"shard": 2, "shards": 2, "job": "j"},
-                                    {"shard": 0, "shards": 2}, {"shards": 0}])
-def test_shards_parameters_out_of_range_are_refused(fields):
-    with pytest.raises(ValidationError):
+@pytest.mark.parametrize("fields", [{"shards": 0}, {"shards": 2, "shard": 0, "job": "j"}])
+def test_shards_parameters_out_of_range_or_internal_are_refused(fields):
+    with pytest.raises(ValidationError):  # which shard a run is is no job parameter
         RunParams(source=".", **fields)
+
+
+@pytest.mark.parametrize("fields", [{"job": "", "index": 0}, {"job": "j", "index": -1},
+                                    {"job": "j", "index": 0, "shards": 2}])
+def test_shards_shard_records_out_of_range_are_refused(fields):
+    with pytest.raises(ValidationError):
+        Shard(**fields)
+
+
+def test_shards_shard_beyond_the_jobs_shards_is_refused():
+    Shard(job="j", index=1).check(RunParams(source=".", shards=2))
+    with pytest.raises(ConfigError, match="shard 2"):
+        Shard(job="j", index=2).check(RunParams(source=".", shards=2))

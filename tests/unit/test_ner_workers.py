@@ -1,0 +1,180 @@
+"""NER in worker processes: the same output as in the job's process, a batch split across
+workers in order, and a document over budgets.ner_seconds failing alone as OverBudget."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from sluice.clean import clean_documents
+from sluice.config import load_config
+from sluice.correct import load_speller
+from sluice.ner import annotate_documents, load_ner
+from sluice.ner_workers import NerPool, processes_for, split_by_chars
+from sluice.records import Document
+
+REUTERS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "reuters-21578.jsonl.gz"
+# A document NER needs many seconds for: 1 MB of plain wire prose (sluice.ner.tokenizable
+# already defuses the punctuation runs that used to make spaCy's tokenizer crawl).
+SLOW = "Shell traded the cargo in London, Rotterdam and New York on Tuesday. " * 15_000
+
+
+def doc(n: int, text: str) -> Document:
+    return Document(id=f"d{n}", source=f"s{n}", format="txt", text=text)
+
+
+def reuters_docs(count: int) -> list[Document]:
+    if not REUTERS.exists():
+        pytest.skip(f"the Reuters corpus is not at {REUTERS} (../shared absent)")
+    docs = []
+    with gzip.open(REUTERS, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            if record.get("body", "").strip():
+                docs.append(Document(id=f"r{len(docs)}", source="reuters", format="txt",
+                                     text=record["body"], metadata={"date": record["date"]}))
+            if len(docs) == count:
+                break
+    return clean_documents(docs, load_config().clean)
+
+
+def config(**overrides):
+    return load_config(overrides=overrides)
+
+
+def test_ner_workers_give_the_in_process_output_on_reuters() -> None:
+    docs = reuters_docs(240)
+    cfg = config(**{"ner.processes": 2})
+    pool = NerPool(2, cfg.ner.model, True, cfg.budgets.memory_mb)
+    try:
+        done, failures = pool.annotate(docs, cfg)
+    finally:
+        pool.stop()
+    expected = annotate_documents(docs, load_ner(cfg.ner.model), load_speller(), cfg.ner,
+                                  cfg.correct)
+    assert failures == []
+    assert done == expected
+    assert sum(len(d.entities) for d in done) > 2000
+    assert sum(len(d.corrections) for d in done) > 10  # the batch vocabulary is the same
+
+
+def test_ner_workers_split_keeps_order_and_balances_characters() -> None:
+    docs = [doc(n, "x" * size) for n, size in enumerate([100, 5000, 200, 300, 4000, 100, 50])]
+    shares = split_by_chars(docs, 3, 100_000)
+    assert [d for share in shares for d in share] == docs
+    assert len(shares) == 3 and all(shares)
+    assert split_by_chars(docs[:1], 4, 100_000) == [docs[:1], [], [], []]
+    halves = split_by_chars([doc(n, "y" * 1000) for n in range(10)], 2, 100_000)
+    assert [len(h) for h in halves] == [5, 5]
+
+
+def test_ner_workers_document_over_budget_fails_alone_and_the_batch_goes_on() -> None:
+    cfg = config(**{"ner.processes": 1, "budgets.ner_seconds": 1.0, "correct.enabled": False})
+    good = [doc(0, "Bill Gates flew to San Francisco."), doc(2, "Shell traded in London.")]
+    pool = NerPool(1, cfg.ner.model, False, cfg.budgets.memory_mb)
+    try:
+        pool.annotate(good[:1], cfg)  # started and warm, so the timing below is the document's
+        began = time.monotonic()
+        done, failures = pool.annotate([good[0], doc(1, SLOW), good[1]], cfg)
+        took = time.monotonic() - began
+        after, _ = pool.annotate(good, cfg)  # the restarted worker serves the next batch
+    finally:
+        pool.stop()
+    assert [d.id for d in done] == ["d0", "d2"]
+    assert [(f.doc_id, f.stage, f.error_class) for f in failures] == [("d1", "ner", "OverBudget")]
+    assert "budgets.ner_seconds 1" in failures[0].message
+    assert {e.text for e in done[0].entities} >= {"Bill Gates", "San Francisco"}
+    assert took < 60  # two budgets (the part, then the document alone) and restarts
+    assert [d.id for d in after] == ["d0", "d2"]
+
+
+def test_ner_workers_punctuation_run_of_100_kb_ends_within_the_budget() -> None:
+    cfg = config(**{"ner.processes": 1, "budgets.ner_seconds": 20.0, "correct.enabled": False})
+    pool = NerPool(1, cfg.ner.model, False, cfg.budgets.memory_mb)
+    try:
+        pool.annotate([doc(0, "warm")], cfg)
+        began = time.monotonic()
+        done, failures = pool.annotate([doc(1, "&" * 100_000), doc(2, "IBM sold it.")], cfg)
+        took = time.monotonic() - began
+    finally:
+        pool.stop()
+    assert len(done) + len(failures) == 2 and "d2" in {d.id for d in done}
+    assert took < 2 * cfg.budgets.ner_seconds + 30
+
+
+def test_ner_workers_stay_off_for_a_gpu_and_when_set_to_zero() -> None:
+    assert processes_for(config(**{"ner.processes": 0})) == 0
+    assert processes_for(config(**{"ner.device": "gpu", "ner.processes": 4})) == 0
+    assert processes_for(config(**{"ner.processes": 3})) == 3
+    assert processes_for(config()) >= 1
+
+
+PARENT = """
+import sys, threading, time
+from sluice.sandbox import Worker
+worker = Worker(256)
+# started from a thread that ends at once: the worker must outlive the thread, not the process
+starter = threading.Thread(target=lambda: worker.map(len, [b"x"], [30]))
+starter.start()
+starter.join()
+print(worker._proc.pid, flush=True)
+worker.map(time.sleep, [600], [900])  # mid-item when this process is killed
+"""
+
+
+def test_worker_dies_with_its_killed_parent_even_mid_item() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[2])
+    try:
+        child = int(parent.stdout.readline())
+        time.sleep(1.0)
+        assert _alive(child), "the worker ended with the thread that started it"
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(child), "the worker outlived its SIGKILLed parent"
+    finally:
+        parent.kill()
+        if "child" in locals() and _alive(child):
+            os.kill(child, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for init to reap it is dead)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return "\nState:\tZ" not in status.read()
+    except FileNotFoundError:
+        return False
+
+
+def test_ner_worker_memory_stays_flat_on_a_100_000_character_document() -> None:
+    text = " ".join(d.text for d in reuters_docs(300))[:100_000]
+    cfg = config(**{"ner.processes": 1, "correct.enabled": False})
+    pool = NerPool(1, cfg.ner.model, False, cfg.budgets.memory_mb)
+    try:
+        pool.annotate([doc(0, "Warm up in Paris.")], cfg)
+        before = _peak_mb(pool.workers[0]._proc.pid)
+        [done], failures = pool.annotate([doc(1, text)], cfg)
+        grown = _peak_mb(pool.workers[0]._proc.pid) - before
+    finally:
+        pool.stop()
+    assert failures == [] and len(done.entities) > 1000
+    # in one spaCy doc it took about 350 MB more; in pieces of ner.batch_chars about 70
+    assert grown < 200, grown
+
+
+def _peak_mb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return int(status.read().split("VmHWM:")[1].split()[0]) // 1024
