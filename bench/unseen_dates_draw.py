@@ -191,25 +191,37 @@ def sample_negatives3() -> list[dict]:
     """Sentences with a hard-negative cue (names with a month-like first name, products with
     a year, modal "May"), from documents not drawn for any set nor for fresh3."""
     used, seen = excluded_all()
-    for row in map(json.loads, (BENCH_DATA / "unseen" / "dates_fresh3.jsonl").open()):
+    _add_drawn(used, map(json.loads, (BENCH_DATA / "unseen" / "dates_fresh3.jsonl").open()))
+    return _negatives(used, seen, _NEGATIVE_CUE3, seed=2032, limit=30)
+
+
+def _add_drawn(used: dict[str, set], rows) -> None:
+    """The documents of drawn rows, keyed as `excluded_all` keys them."""
+    for row in rows:
         source, doc = row["source"], row["doc"]
         used[source].add(int(doc.split("/")[-1]) if source == "mail" else
                          int(doc) if source == "reuters" else doc)
+
+
+def _negatives(used: dict[str, set], seen: set, cue: re.Pattern, seed: int,
+               limit: int) -> list[dict]:
+    """Hard-negative candidates: per source, shuffled documents, the first unseen sentence
+    of each that matches `cue`, three per kind of cue, at most `limit`."""
     docs = _documents(used)
-    rng, out = random.Random(2032), []
+    rng, out = random.Random(seed), []
     for source in ("reuters", "mail"):
         pool = list(docs[source])
         rng.shuffle(pool)
         rows, per_kind = [], {}
         for doc, anchor, text in pool:
-            for sentence in (s for s in _sentences(text, _NEGATIVE_CUE3) if s not in seen):
-                kind = re.sub(r"\d", "9", _NEGATIVE_CUE3.search(sentence).group().lower())[:6]
+            for sentence in (s for s in _sentences(text, cue) if s not in seen):
+                kind = re.sub(r"\d", "9", cue.search(sentence).group().lower())[:6]
                 if per_kind.get(kind, 0) < 3:
                     per_kind[kind] = per_kind.get(kind, 0) + 1
                     rows.append({"source": source, "doc": doc, "date": anchor,
                                  "sentence": sentence})
                     break
-            if len(rows) >= 30:
+            if len(rows) >= limit:
                 break
         out += rows
     return out
@@ -238,28 +250,8 @@ def sample_negatives4() -> list[dict]:
     (capitals before a year, "May" + a company word or a verb), three per kind, from
     documents not drawn for any set nor for fresh4."""
     used, seen = excluded_all()
-    for row in sample_fresh4():
-        used[row["source"]].add(int(row["doc"].split("/")[-1]) if row["source"] == "mail"
-                                else int(row["doc"]) if row["source"] == "reuters"
-                                else row["doc"])
-    docs = _documents(used)
-    rng, out = random.Random(2033), []
-    for source in ("reuters", "mail"):
-        pool = list(docs[source])
-        rng.shuffle(pool)
-        rows, per_kind = [], {}
-        for doc, anchor, text in pool:
-            for sentence in (s for s in _sentences(text, _NEGATIVE_CUE4) if s not in seen):
-                kind = re.sub(r"\d", "9", _NEGATIVE_CUE4.search(sentence).group().lower())[:6]
-                if per_kind.get(kind, 0) < 3:
-                    per_kind[kind] = per_kind.get(kind, 0) + 1
-                    rows.append({"source": source, "doc": doc, "date": anchor,
-                                 "sentence": sentence})
-                    break
-            if len(rows) >= 40:
-                break
-        out += rows
-    return out
+    _add_drawn(used, sample_fresh4())
+    return _negatives(used, seen, _NEGATIVE_CUE4, seed=2033, limit=40)
 
 
 # The fourth draw's cue: the third's without day numbers in words ("May Eight" is a date),

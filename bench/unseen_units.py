@@ -76,9 +76,9 @@ NEGATIVE_CUE = re.compile(
 _SPLIT = re.compile(r"(?<=[a-z0-9)][.!?])\s+(?=[A-Z])|\n\s*\n|\n(?=[A-Z*\-•])")
 
 
-def reuters_outside_us() -> Iterator[tuple[str, str]]:
-    """Wires with a body, indexed as bench/quality.py does, from index 12,000, not datelined
-    in the US (indices below 12,000 were used by the earlier sets)."""
+def reuters_wires(first: int = 12_000) -> Iterator[tuple[int, dict]]:
+    """(index, record) of the wires with a body, indexed as bench/quality.py does, from
+    `first` (indices below 12,000 were used by the earlier sets)."""
     index = -1
     with gzip.open(SHARED / "reuters-21578.jsonl.gz", "rt", encoding="utf-8") as fh:
         for line in fh:
@@ -86,8 +86,15 @@ def reuters_outside_us() -> Iterator[tuple[str, str]]:
             if not record.get("body", "").strip():
                 continue
             index += 1
-            if index >= 12_000 and record.get("places") and "usa" not in record["places"]:
-                yield f"reuters:{index}", record["body"]
+            if index >= first:
+                yield index, record
+
+
+def reuters_outside_us() -> Iterator[tuple[str, str]]:
+    """Wires from index 12,000 not datelined in the US."""
+    for index, record in reuters_wires():
+        if record.get("places") and "usa" not in record["places"]:
+            yield f"reuters:{index}", record["body"]
 
 
 # Reuters topics of traded goods: the US-datelined wires on them (from index 12,000, never
@@ -104,16 +111,9 @@ COMMODITIES = frozenset(
 
 def reuters_us_commodities() -> Iterator[tuple[str, str]]:
     """US-datelined wires on traded goods (topics in COMMODITIES), from index 12,000."""
-    index = -1
-    with gzip.open(SHARED / "reuters-21578.jsonl.gz", "rt", encoding="utf-8") as fh:
-        for line in fh:
-            record = json.loads(line)
-            if not record.get("body", "").strip():
-                continue
-            index += 1
-            if (index >= 12_000 and "usa" in record.get("places", [])
-                    and COMMODITIES & set(record.get("topics", []))):
-                yield f"reuters-us:{index}", record["body"]
+    for index, record in reuters_wires():
+        if "usa" in record.get("places", []) and COMMODITIES & set(record.get("topics", [])):
+            yield f"reuters-us:{index}", record["body"]
 
 
 def sotu() -> Iterator[tuple[str, str]]:

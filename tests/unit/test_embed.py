@@ -30,3 +30,23 @@ def test_embed_vectors_have_recorded_dimension_and_meaning():
 
 def test_embed_empty_batch():
     assert embed_documents([], load_embedder(), 500) == []
+
+
+@pytest.mark.parametrize("text", [
+    "x" * 2_000_000,  # one token as long as budgets.max_chars allows
+    "& " * 1_000_000,  # the punctuation run that made spaCy's tokenizer crawl
+    "Shell traded the cargo in London on Tuesday.\n" * 44_000,  # plain prose, 2 MB
+], ids=["one-token", "ampersands", "prose"])
+def test_embed_of_a_document_at_max_chars_is_bounded(text):
+    # The embed stage has no time budget of its own (it runs in the job's process): its
+    # input is bounded by budgets.max_chars (2,000,000) and its cost is linear, about 1 s
+    # for such a document here, far inside the 60 s a stage task may take per document.
+    import time
+
+    from sluice.config import BudgetConfig
+
+    assert len(text) <= BudgetConfig().max_chars
+    doc = Document(id="big", source="big", format="txt", text=text, content_type="text/plain")
+    began = time.monotonic()
+    chunks = embed_documents([doc], load_embedder("wordllama", 256), 1000)
+    assert len(chunks) >= 2000 and time.monotonic() - began < 20
