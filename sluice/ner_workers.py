@@ -145,9 +145,8 @@ def split_by_chars(docs: Sequence[Document], shares: int, max_chars: int) -> lis
 def run_share(worker: Worker, share: Part, fn: partial, cfg: PipelineConfig) -> Result:
     if not share:
         return [], []
-    texts = [doc.text[: cfg.ner.max_chars] for doc in share]
-    bounds = _part_bounds(texts, cfg.ner.batch_size, cfg.ner.batch_chars)
-    parts = [list(share[start:end]) for start, end in bounds]
+    parts = char_bounded(share, cfg.ner.batch_size, cfg.ner.batch_chars,
+                         size=lambda doc: min(len(doc.text), cfg.ner.max_chars))
     done: list[Document] = []
     failures: list[Failure] = []
     for message in _messages(parts):
@@ -157,14 +156,6 @@ def run_share(worker: Worker, share: Part, fn: partial, cfg: PipelineConfig) -> 
             done += found
             failures += failed
     return done, failures
-
-
-def _part_bounds(texts: list[str], batch_size: int, batch_chars: int) -> list[tuple[int, int]]:
-    bounds, start = [], 0
-    for part in char_bounded(texts, batch_size, batch_chars):
-        bounds.append((start, start + len(part)))
-        start += len(part)
-    return bounds
 
 
 def _messages(parts: list[Part]) -> list[list[Part]]:
