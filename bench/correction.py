@@ -513,19 +513,23 @@ def misspelling_results(cfg: PipelineConfig) -> dict:
         "pairs_not_in_codespell": sum(subsets["not_in_codespell"])}
 
 
+CORRECTOR_FILES = ("correct.py", "typo_cost.py", "spelling_guards.py", "known_words.py",
+                   "config.py")
+
+
 def _git_diff_stat() -> str:
     """Which corrector was measured: uncommitted changes to it, if any, at run time."""
     import subprocess
 
     try:
-        out = subprocess.run(["git", "diff", "--stat", "HEAD", "--", "sluice/correct.py",
-                              "sluice/known_words.py", "sluice/config.py"], cwd=ROOT,
+        out = subprocess.run(["git", "diff", "--stat", "HEAD", "--",
+                              *(f"sluice/{name}" for name in CORRECTOR_FILES)], cwd=ROOT,
                              capture_output=True, text=True, timeout=30).stdout
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                               capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    paths = [ROOT / "sluice" / name for name in ("correct.py", "known_words.py", "config.py")]
+    paths = [ROOT / "sluice" / name for name in CORRECTOR_FILES]
     stamps = ", ".join(f"{p.name} {time.strftime('%H:%M:%S', time.gmtime(p.stat().st_mtime))}"
                        for p in paths if p.exists())
     return (f"HEAD {head.strip()}; " + (" ".join(out.split()) or "no changes")

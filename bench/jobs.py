@@ -1,15 +1,17 @@
 """Job-control latencies on a local stack: pause, resume, cancel and a dead worker (medians).
 
     PYTHONPATH=. .venv/bin/python bench/jobs.py [--runs 3] [--docs 300] [--batch-size 10]
-        [--pause-after DOCS] [--no-dead-worker]
+        [--pause-after DOCS] [--warm-for SECONDS] [--no-dead-worker]
 
 Starts its own stack (server on a free loopback port, pool, NER limit, deployments, the job
 worker and the shard worker, the crash-detecting automation, heartbeats every 30 s), then per
 run submits a job over a generated corpus, pauses it once `--pause-after` documents (default
 three batches) are stored, resumes it, and cancels it later. Times:
-- pause: request -> the run's process has exited (Suspended, its worker slot free);
-- resume: request -> Running again (a worker picked it up), and -> its next batch stored (the
-  resumed run passes the batches stored before by, so this grows little with --pause-after);
+- pause: request -> the run holds after the batch it was storing, its models loaded (its
+  `job.paused` event; `--warm-for 0`: the run's process has exited, Suspended, its worker
+  slot free);
+- resume: request -> Running again, and -> its next batch stored (warm: the held run goes on;
+  cold: a worker starts it again, and the resumed run passes the batches stored before by);
 - cancel: request -> the run's process has exited (Cancelled).
 Then a second job loses its machine: once `--pause-after` documents are stored, its worker and
 its flow-run process are killed together (SIGKILL both). Timed: kill -> the run shown Crashed
@@ -29,7 +31,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
+
+import httpx
 
 import flows  # noqa: F401 - Prefect defaults before Prefect is imported
 from deployments import stack
@@ -55,18 +60,27 @@ def stored_count(url: str, job: str) -> int:
     return len(store.done_ids(store.open_store(url), job))
 
 
-def measure_control(root: Path, docs: int, batch_size: int, pause_after: int) -> dict:
+def measure_control(root: Path, docs: int, batch_size: int, pause_after: int, api: str,
+                    warm_s: float) -> dict:
     job, url = start_job(root, docs, batch_size)
 
     def stored() -> int:
         return stored_count(url, job)
 
     times = {"batch_s": batch_time(stored, pause_after)}
-    start = time.monotonic()
-    jobs.pause(job)
-    stack.wait_for(lambda: stack.flow_run_pids(job), lambda pids: not pids, "pause", every_s=0.1)
-    times["pause_s"] = time.monotonic() - start
+    start, wall = time.monotonic(), time.time()
+    jobs.pause(job, warm_s=warm_s)
+    if warm_s > 0:  # the run holds in its process: it says when, with an event
+        held = stack.wait_for(lambda: paused_events(api, job), bool, "warm pause", every_s=0.1)
+        times["pause_s"] = held[0] - wall
+    else:  # suspended: its process exits
+        stack.wait_for(lambda: stack.flow_run_pids(job), lambda pids: not pids, "pause",
+                       every_s=0.1)
+        times["pause_s"] = time.monotonic() - start
     landed = stored()
+    time.sleep(1.0)  # paused: nothing more is stored
+    if stored() != landed:
+        raise AssertionError(f"job {job}: a batch stored while it was paused")
 
     start = time.monotonic()
     jobs.resume(job)
@@ -84,6 +98,17 @@ def measure_control(root: Path, docs: int, batch_size: int, pause_after: int) ->
     times["cancel_s"] = time.monotonic() - start
     stack.wait_for(lambda: jobs.status(job).state, lambda s: s == "Cancelled", "Cancelled")
     return times
+
+
+def paused_events(api: str, job: str) -> list[float]:
+    """When the run said it holds (its `job.paused` events), as Unix times."""
+    body = {"filter": {"event": {"name": ["sluice.job.paused"]},
+                       "resource": {"id": [f"sluice.job.{job}"]}}, "limit": 5}
+    found = httpx.post(f"{api}/events/filter", json=body, timeout=30)
+    if found.status_code != 200:
+        return []
+    return sorted(datetime.fromisoformat(event["occurred"].replace("Z", "+00:00")).timestamp()
+                  for event in found.json()["events"])
 
 
 def batch_time(stored, pause_after: int) -> float:
@@ -168,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=10)
     parser.add_argument("--pause-after", type=int, default=None,
                         help="documents stored before the pause or kill (default: 3 batches)")
+    parser.add_argument("--warm-for", type=float, default=jobs.WARM_PAUSE_S,
+                        help="`sluice pause --warm-for`: 0 suspends at once (the process "
+                             "exits, and resume starts a new one)")
     parser.add_argument("--no-dead-worker", action="store_true",
                         help="skip the dead-worker measurement (2-3 minutes a run)")
     args = parser.parse_args(argv)
@@ -188,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
             with temporary_settings(updates={PREFECT_API_URL: api}):
                 for i in range(args.runs):
                     run = measure_control(root / f"run{i}", args.docs, args.batch_size,
-                                          pause_after)
+                                          pause_after, api, args.warm_for)
                     run["models_s"] = model_load_s(env)
                     if not args.no_dead_worker:
                         run |= measure_dead_worker(root / f"dead{i}", args.docs,
@@ -200,8 +228,9 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             for child in reversed(children):
                 stack.stop(child.process)
-    print(f"{args.docs} documents, batch size {args.batch_size}, paused (or killed) after "
-          f"{pause_after} stored")
+    how = f"warm for {args.warm_for:g} s" if args.warm_for > 0 else "suspended (cold)"
+    print(f"{args.docs} documents, batch size {args.batch_size}, paused ({how}) or killed "
+          f"after {pause_after} stored")
     print_table(runs)
     print_resume_target(runs)
     print("load average (1, 5, 15 min) before: {:.2f} {:.2f} {:.2f}".format(*load_before)
@@ -210,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 ROWS = [
-    ("pause: request -> process exited (Suspended)", "pause_s"),
+    ("pause: request -> held after its batch (warm) or process exited (cold)", "pause_s"),
     ("resume: request -> Running again", "resume_running_s"),
     ("resume: request -> next batch stored", "resume_batch_s"),
     ("cancel: request -> process exited (Cancelled)", "cancel_s"),

@@ -7,7 +7,8 @@ code was frozen and measured once; its own row is reported apart from the tuning
 Its misses were then fixed, so the second fresh set (`dates_fresh2.jsonl`, drawn by
 `bench/unseen_dates_draw.py` after the code was frozen again, measured once) was the clean
 one until its misses were fixed; then the third (`dates_fresh3.jsonl`, same script); the
-fourth (`dates_fresh4.jsonl`, round 4, with `dates_negatives4.jsonl`) is now.
+fourth (`dates_fresh4.jsonl`, round 4, with `dates_negatives4.jsonl`); the fifth
+(`dates_fresh5.jsonl`, round 5, with `dates_negatives5.jsonl` and `dates_may5.jsonl`) is now.
 
 Usage: python bench/unseen_dates.py              # evaluate, write bench/results/unseen_dates.json
        python bench/unseen_dates.py sample reuters|sotu|mail N   # candidate sentences to label
@@ -45,7 +46,11 @@ LATER_FRESH = {"fresh2": ("dates_fresh2.jsonl", "dates_negatives2.jsonl",
                "fresh3": ("dates_fresh3.jsonl", "dates_negatives3.jsonl",
                           ("reuters", "mail", "spdx")),
                "fresh4": ("dates_fresh4.jsonl", "dates_negatives4.jsonl",
-                          ("reuters", "mail", "spdx"))}
+                          ("reuters", "mail", "spdx")),
+               "fresh5": ("dates_fresh5.jsonl", "dates_negatives5.jsonl",
+                          ("reuters", "mail", "spdx")),
+               # every undrawn "May" + lowercase word with no date lead (round 5)
+               "may5": ("dates_may5.jsonl", None, ("reuters",))}
 # State of the Union files are named by year only; the day each address was given.
 SOTU_DAYS = {
     1989: "02-09", 1990: "01-31", 1991: "01-29", 1992: "01-28", 1993: "02-17", 1994: "01-25",
@@ -286,7 +291,8 @@ def evaluate() -> dict:
             for source in sources:
                 part[f"{later_name}/{source}"] = _score(
                     [r for r in chosen if r["source"] == source], find)
-            part[f"hard_negatives_{later_name}"] = _misread(load_rows(negative_file), find)
+            if negative_file:
+                part[f"hard_negatives_{later_name}"] = _misread(load_rows(negative_file), find)
         report[name] = part
     return report
 

@@ -8,6 +8,9 @@ Usage: python bench/unseen_dates_draw.py fresh2      # the 305 candidate sentenc
        python bench/unseen_dates_draw.py negatives3  # its hard-negative candidates
        python bench/unseen_dates_draw.py fresh4      # the fourth draw (round 4, code frozen)
        python bench/unseen_dates_draw.py negatives4  # its hard-negative candidates
+       python bench/unseen_dates_draw.py fresh5      # the fifth draw (round 5: modal "May")
+       python bench/unseen_dates_draw.py negatives5  # its hard negatives, every kind of source
+       python bench/unseen_dates_draw.py may5        # its "May" + lowercase word sentences
 The labels were written by reading these candidates (bench/data/README.md, "Second fresh dates").
 """
 
@@ -263,9 +266,100 @@ _NEGATIVE_CUE4 = re.compile(
     r"|\b[A-Z]{2,}[A-Z0-9]* (?:19|20)\d\d\b|\b(?:U\.S\.|U\.K\.) May\b"
     r"|\bMay and [A-Z][a-z]+ said\b")
 
+
+
+def sample_fresh5() -> list[dict]:
+    """Reuters 55, mail 35, SPDX 10: one sentence per document (seed 2035), from documents
+    no set drew and no tuning step read (`dates_seen5.jsonl`: the round-5 modal scans)."""
+    used, seen = excluded_all()
+    docs = _documents(used)
+    return [row for source, n in (("reuters", 55), ("mail", 35), ("spdx", 10))
+            for row in _draw(source, docs[source], n, 1, seen, seed=2035)]
+
+
+def sample_negatives5() -> list[dict]:
+    """Hard-negative candidates from every kind of source (Reuters, mail, SOTU, SPDX, PDFs)
+    by `_NEGATIVE_CUE5`, three per kind of cue, from documents not drawn for any set nor for
+    fresh5 (seed 2035)."""
+    used, seen = excluded_all()
+    _add_drawn(used, sample_fresh5())
+    docs = {**_documents(used), "pdf": _pdfs(used["pdf"])}
+    rng, out = random.Random(2035), []
+    for source, limit in (("reuters", 35), ("mail", 25), ("sotu", 10), ("spdx", 10),
+                          ("pdf", 10)):
+        pool = list(docs[source])
+        rng.shuffle(pool)
+        rows, per_kind = [], {}
+        for doc, anchor, text in pool:
+            for sentence in (s for s in _sentences(text, _NEGATIVE_CUE5) if s not in seen):
+                kind = re.sub(r"\d", "9", _NEGATIVE_CUE5.search(sentence).group().lower())[:6]
+                if per_kind.get(kind, 0) < 3:
+                    per_kind[kind] = per_kind.get(kind, 0) + 1
+                    rows.append({"source": source, "doc": doc, "date": anchor,
+                                 "sentence": sentence})
+                    break
+            if len(rows) >= limit:
+                break
+        out += rows
+    return out
+
+
+def sample_may5() -> list[dict]:
+    """Every undrawn sentence with a capital "May" before a lowercase word and no date lead
+    (`_MAY_CUE5`), from documents not drawn for any set nor for fresh5: the round-5 rule's
+    own ground, read blind (modals and names go to negatives5, months to `dates_may5`)."""
+    used, seen = excluded_all()
+    _add_drawn(used, sample_fresh5())
+    docs = _documents(used)
+    return [{"source": source, "doc": doc, "date": anchor, "sentence": sentence}
+            for source in ("reuters", "mail", "spdx") for doc, anchor, text in docs[source]
+            for sentence in _sentences(text, _MAY_CUE5) if sentence not in seen]
+
+
+_MAY_CUE5 = re.compile(
+    r"(?<!\bin )(?<!\bof )(?<!\bby )(?<!\bfrom )(?<!\bto )(?<!\bearly )(?<!\blate )"
+    r"(?<!\bmid )(?<!\bthe )(?<!\bsince )(?<!\buntil )(?<!\bfor )(?<!\bthis )(?<!\blast )"
+    r"(?<!\bnext )(?<!\band )(?<!\bor )(?<!\bPay )(?<!\bRecord )\bMay (?!(?:one|two|three"
+    r"|four|five|six|seven|eight|nine|ten|last|this|next|and|or|to|through|from|shipment"
+    r"|delivery|futures|contract)\b)[a-z]+\b")
+
+
+def _pdfs(skip: set) -> list[tuple[str, str, str]]:
+    """The PDFs' text as `sluice.parse` extracts it (undated: the anchor is set by hand)."""
+    from sluice.parse import _PARSERS
+
+    found = []
+    for path in sorted((CORPORA / "pdf").glob("*.pdf")):
+        if path.name in skip or path.stem in skip:
+            continue
+        try:
+            found.append((path.name, "", _PARSERS["pdf"](path.read_bytes())[0]))
+        except Exception:  # noqa: BLE001 - an encrypted or broken PDF is not drawn
+            continue
+    return found
+
+
+# The fifth draw's cue: the fourth's, plus articles and clauses, products with a short
+# year, codes and routes, "May"/"April"/"June"/"August" as a surname, "march" the verb.
+_NEGATIVE_CUE5 = re.compile(
+    _NEGATIVE_CUE4.pattern + r"|\b(?:Section|Article|Chapter|Clause|Paragraph|Title|Part"
+    r"|Schedule|Exhibit|Appendix|Amendment) \d{1,4}\b"
+    r"|\b(?:Office|Windows|Word|Excel|Outlook|Quake|Doom|Photoshop|Netscape) \d{2,4}\b"
+    r"|\b(?:Apollo|Flight|Route|Highway|Pentium|Release|Form|Version|Model|Gemini"
+    r"|Proposition|Rule|Regulation|Law) \d{1,4}\b"
+    r"|\b(?!(?:In|On|Pay|Payable|Record|Last|Next|Through|Since|Until|By|From|For|Early|Late"
+    r"|Mid|Of|And|To|Effective|This|During|Before|After|Ended|Ending|The|Each|Every|Between"
+    r"|Or|Than|Both|Only|Since|Dated|Due|Except)\b)[A-Z][a-z]+ (?:May|April|June|August)\b"
+    r"(?! \d| (?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten)\b)"
+    r"|\b(?:will|to|would|and|they|we|thousands|students|workers) march\b"
+    r"|\bmarch(?:ed|ing|es)\b|\b[A-Z]\.[A-Z]\. May\b"
+    r"|\b(?:19|20)\d\d (?:people|men|women|children|students|pages|copies|files|lines"
+    r"|members|messages|votes|acres|miles|dollars)\b")
+
 _COMMANDS = {"fresh2": sample_fresh2, "negatives2": sample_negatives2,
              "fresh3": sample_fresh3, "negatives3": sample_negatives3,
-             "fresh4": sample_fresh4, "negatives4": sample_negatives4}
+             "fresh4": sample_fresh4, "negatives4": sample_negatives4,
+             "fresh5": sample_fresh5, "negatives5": sample_negatives5, "may5": sample_may5}
 
 if __name__ == "__main__":
     for row in _COMMANDS[sys.argv[1] if len(sys.argv) > 1 else "fresh2"]():

@@ -136,10 +136,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     sandbox = start_sandbox(cfg, params) if early else None
     from flows.pipeline import pipeline
 
-    install()  # the temporary Prefect server dies with this process; concurrent starts queue
     if early:
         load_models(cfg, params)  # while the server boots
         early.adopt()
+    install()  # a temporary server Prefect starts dies with this process; starts queue
     if sandbox:
         sandbox.join()
     state = pipeline(params, return_state=True)

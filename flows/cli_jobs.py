@@ -33,7 +33,7 @@ def add_job_commands(sub: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=cmd_jobs)
     for name, handler, text in (
         ("status", cmd_status, "a job's state, progress, rate, ETA and last error"),
-        ("pause", cmd_pause, "pause a running job at its next task; it frees its worker slot"),
+        ("pause", cmd_pause, "pause a running job after the batch it is storing"),
         ("resume", cmd_resume, "resume a paused job, or re-run a failed/cancelled/crashed one"),
         ("cancel", cmd_cancel, "cancel a job; the batch being written is written whole"),
     ):
@@ -43,6 +43,13 @@ def add_job_commands(sub: argparse._SubParsersAction) -> None:
         if name == "resume":
             command.add_argument("--force", action="store_true",
                                  help="re-run a job that shows Running but whose worker died")
+        if name == "pause":
+            command.add_argument("--warm-for", type=float, default=jobs.WARM_PAUSE_S,
+                                 metavar="SECONDS",
+                                 help="how long the paused job waits in its process with its "
+                                      "models loaded, so that a resume goes on at once; then "
+                                      "it suspends and frees its worker (default "
+                                      f"{jobs.WARM_PAUSE_S:g}; 0: suspend now)")
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
@@ -75,8 +82,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_pause(args: argparse.Namespace) -> int:
-    jobs.pause(args.job)
-    print(f"job {args.job}: pausing at its next task; `sluice resume {args.job}` goes on")
+    jobs.pause(args.job, warm_s=args.warm_for)
+    how = "pausing after its current batch" if args.warm_for > 0 else "suspending"
+    print(f"job {args.job}: {how}; `sluice resume {args.job}` goes on")
     return 0
 
 

@@ -19,7 +19,8 @@ server (about 270 MB) then lives on with parent PID 1. `install()` makes two cha
 server boots in its own process while this one imports Prefect and loads the models, instead of
 after, which saves the seconds of the shorter of the two. It listens on a socket bound here and
 handed over (`uvicorn --fd`), so its port is known at once and never taken by another process
-meanwhile; `adopt()` then gives it to Prefect as Prefect's own temporary server.
+meanwhile; its address is this process's PREFECT_API_URL from before Prefect's import, so Prefect
+uses it as any server and this process never loads Prefect's server code.
 """
 
 from __future__ import annotations
@@ -64,8 +65,15 @@ threading.Thread(target=wait_for_parent, daemon=True).start()
 sys.argv[0] = "uvicorn"
 runpy.run_module("uvicorn", run_name="__main__", alter_sys=True)
 """
+API_URL = "PREFECT_API_URL"
 SLOT_WAIT_S = 600  # longest wait for a start slot before starting anyway
 # What Prefect's SubprocessASGIServer sets for its server (no UI; ephemeral-mode settings).
+# After a home's first start, the block types of Prefect and its installed collections are
+# in its database. Prefect still imports every collection (prefect-aws, prefect-dask) at each
+# start only to hash them for its memo of that registration: 1.4 CPU-seconds of a server's
+# boot of about 4. A start that is not the first for these versions skips both.
+REPEAT_START_ENV = {"PREFECT_API_BLOCKS_REGISTER_ON_START": "false",
+                    "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false"}
 SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
               "PREFECT__SERVER_FINAL": "1"}
 
@@ -109,63 +117,79 @@ def install() -> None:
 
 class EarlyServer:
     """Prefect's temporary server, started in a thread before Prefect is imported here. Only
-    where the environment names no API URL; a Prefect setting from elsewhere (a profile) that
-    names one is found by `adopt()`, which then stops this server unused."""
+    where the environment names no API URL.
+
+    Its address goes into this process's PREFECT_API_URL before Prefect is imported, so that
+    Prefect talks to it as to any server and this process never imports Prefect's server
+    module (about 1.7 CPU-seconds on the run's critical path). `adopt()` then checks, with
+    Prefect's own settings sources, that nothing else (a profile, prefect.toml, .env) names a
+    server; if one does, or this server did not start, the claim is withdrawn and Prefect
+    does what it would have done without it."""
 
     def __init__(self) -> None:
-        self.port: int | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.error: str | None = None
         self.home = _home_from_environment()
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(128)
+        self.port: int = self._listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        self._server_env = {**os.environ, **SERVER_ENV}  # as Prefect's own: no API URL
+        os.environ[API_URL] = self.url
         self._thread = threading.Thread(target=self._start, name="sluice-server", daemon=True)
         self._thread.start()
 
     def _start(self) -> None:
         try:
-            with first_use_of_home(self.home, importlib.metadata.version("prefect")), \
-                    start_slot():
+            version = _collections_version()
+            if not home_is_new(self.home, version):
+                self._server_env.update(REPEAT_START_ENV | self._server_env)  # user's wins
+            with first_use_of_home(self.home, version), start_slot():
                 self.process = self._spawn()
                 self.error = _wait_healthy(self.process, self.port)
         except Exception as exc:  # noqa: BLE001 -- any failure: Prefect starts its own server
             self.error = f"{type(exc).__name__}: {exc}"
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        with socket.socket() as listener:
-            listener.bind(("127.0.0.1", 0))
-            listener.listen(128)
-            self.port = listener.getsockname()[1]
+        with self._listener as listener:  # the server holds its own copy from here on
             prefect_dir = Path(importlib.util.find_spec("prefect").origin).parent  # type: ignore[arg-type, union-attr]
             args = [sys.executable, "-c", BOOTSTRAP, str(os.getpid()), "--app-dir",
                     str(prefect_dir.parent), "--factory", "prefect.server.api.server:create_app",
                     "--fd", str(listener.fileno()), "--log-level", "error", "--lifespan", "on"]
-            return subprocess.Popen(args, env={**os.environ, **SERVER_ENV},
-                                    pass_fds=(listener.fileno(),))
+            return subprocess.Popen(args, env=self._server_env, pass_fds=(listener.fileno(),))
 
     def adopt(self) -> bool:
-        """Wait for the server and make it Prefect's temporary server, as if Prefect had
-        started it (stopped at exit by Prefect's own `stop`). False, with this server stopped,
-        where Prefect is set to use another server or this one did not start."""
+        """Wait for the server and keep it as this run's Prefect server (stopped at exit).
+        False, with this server stopped and the claim withdrawn, where a Prefect setting names
+        another server (or another Prefect home) or this server did not start."""
         self._thread.join()
         from prefect.logging import get_logger
-        from prefect.server.api import server
-        from prefect.settings import PREFECT_API_URL, PREFECT_HOME
+        from prefect.settings import PREFECT_HOME
 
-        temporary = server.SubprocessASGIServer()
-        wanted = (not PREFECT_API_URL.value() and not temporary.running
-                  and Path(PREFECT_HOME.value()).expanduser() == self.home)
-        if self.error or not wanted:
-            if self.error and wanted:
+        elsewhere = _withdraw_claim(self.url)
+        if Path(PREFECT_HOME.value()).expanduser() != self.home:  # a profile moved the home
+            elsewhere = elsewhere or f"the Prefect home {PREFECT_HOME.value()}"
+        if self.error or elsewhere:
+            if self.error and not elsewhere:
                 get_logger().warning("sluice: the early server did not start (%s); starting "
                                      "one now", self.error)
             self.stop()
             return False
-        temporary.port, temporary.server_process = self.port, self.process
-        temporary.running = True
-        atexit.register(temporary.stop)
-        get_logger().info("Starting temporary server on %s", temporary.address)
+        _claim(self.url)
+        atexit.register(self._stop_at_exit)
+        get_logger().info("Starting temporary server on http://127.0.0.1:%s", self.port)
         return True
 
+    def _stop_at_exit(self) -> None:
+        from prefect.logging import get_logger
+
+        get_logger().info("Stopping temporary server on http://127.0.0.1:%s", self.port)
+        self.stop()
+
     def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self._listener.close()
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -173,6 +197,25 @@ class EarlyServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def _withdraw_claim(claimed: str) -> str | None:
+    """Take the claim out of the environment and return the API URL that Prefect's settings
+    sources (profile, prefect.toml, pyproject.toml, .env) give without it, if any."""
+    from prefect.context import refresh_global_settings_context
+    from prefect.settings import PREFECT_API_URL
+
+    if os.environ.get(API_URL) == claimed:
+        del os.environ[API_URL]
+    refresh_global_settings_context()  # Prefect read its settings at import, with the claim
+    return PREFECT_API_URL.value()
+
+
+def _claim(url: str) -> None:
+    from prefect.context import refresh_global_settings_context
+
+    os.environ[API_URL] = url  # child processes inherit it too
+    refresh_global_settings_context()
 
 
 def _home_from_environment() -> Path:
@@ -197,6 +240,18 @@ def _wait_healthy(process: subprocess.Popen[bytes], port: int | None) -> str | N
     return f"no answer from the server after {limit:.0f} s"
 
 
+def _collections_version() -> str:
+    """Prefect's version and its installed collections': a new one registers its blocks."""
+    names = sorted(d.metadata["Name"].lower() for d in importlib.metadata.distributions()
+                   if d.metadata["Name"] and d.metadata["Name"].lower().startswith("prefect"))
+    return "-".join(f"{name}{importlib.metadata.version(name)}" for name in names)
+
+
+def home_is_new(home: Path, version: str) -> bool:
+    """Whether no server of this version has started on this Prefect home yet."""
+    return not ((home / f".sluice-started-{version}").exists() and (home / "prefect.db").exists())
+
+
 @contextlib.contextmanager
 def first_use_of_home(home: Path | None = None, version: str | None = None) -> Iterator[None]:
     """Exclusive while a Prefect home is used for the first time by this Prefect version
@@ -207,7 +262,7 @@ def first_use_of_home(home: Path | None = None, version: str | None = None) -> I
 
         home, version = Path(PREFECT_HOME.value()).expanduser(), prefect.__version__
     done = home / f".sluice-started-{version}"
-    if done.exists() and (home / "prefect.db").exists():
+    if not home_is_new(home, version):
         yield
         return
     home.mkdir(parents=True, exist_ok=True)

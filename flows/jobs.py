@@ -1,8 +1,12 @@
 """Sluice jobs on Prefect's state engine: a job is a flow run of the pipeline deployment, and its
 id is the flow run id. No second registry: everything here asks the Prefect API.
 
-Pause is Prefect's suspend: the run's process exits at its next task and holds no worker slot;
-resume reschedules it, and the flow re-enters from the top, skipping what the job already stored.
+Pause holds the run warm: `sluice pause` sets Prefect's blocking Paused state, the run stops
+after the batch it is storing and waits in its process, models loaded, until it is resumed
+(Running again: it goes on at once) or its warm time passes; then it suspends itself
+(tasks/warm_pause.py). A suspended run (also `sluice pause --warm-for 0`, a sharded job, the
+UI's Suspend) has exited and holds no worker slot; resume reschedules it, and the flow
+re-enters from the top, skipping what the job stored.
 """
 
 from __future__ import annotations
@@ -12,22 +16,24 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 from prefect import get_client
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.responses import SetStateStatus
 from prefect.exceptions import FlowPauseTimeout, NotPausedError, ObjectNotFound
 from prefect.flow_runs import resume_flow_run, suspend_flow_run
 from prefect.settings import PREFECT_API_URL
-from prefect.states import Cancelled, Cancelling, Scheduled
+from prefect.states import Cancelled, Cancelling, Paused, Scheduled
 from pydantic import BaseModel
 
 from sluice.config import RunParams
 from sluice.errors import SluiceError
 from tasks.progress import JobProgress, at_rest, post_filter, read_progress
 from tasks.shards import SHARD_TAG
+from tasks.warm_pause import WARM_KEY, WARM_PAUSE_S
 
 FLOW = "sluice-pipeline"
 DEPLOYMENT = f"{FLOW}/pipeline"
@@ -128,12 +134,22 @@ def status(job_id: str | UUID) -> JobView:
     return view
 
 
-def pause(job_id: str | UUID) -> None:
-    """Suspend the job (no timeout: it waits for `resume` or `cancel`)."""
+def pause(job_id: str | UUID, warm_s: float = WARM_PAUSE_S) -> None:
+    """Pause the job after the batch it is storing (no timeout: it waits for `resume` or
+    `cancel`). Its process waits `warm_s` with its models loaded (tasks.warm_pause), then
+    suspends; 0, or a sharded job: Prefect's suspend at once, which frees the worker."""
     with prefect_api() as client:
         run = _read_job(client, job_id)
         if run.state_type != StateType.RUNNING:
             raise SluiceError(f"job {run.id} is {run.state_name}; only a running job can pause")
+        if warm_s > 0 and _shards(run) <= 1:
+            # Prefect's blocking pause, set from outside; a key pauses once, so a fresh one,
+            # which also tells the run how long to hold.
+            key = f"{WARM_KEY}{warm_s:g}:{uuid4()}"
+            answer = client.set_flow_run_state(run.id, Paused(reschedule=False, pause_key=key))
+            if answer.status != SetStateStatus.ACCEPT:
+                raise SluiceError(f"job {run.id} could not pause: {answer.details.reason}")
+            return
         for target in [run.id, *_running_shards(client, str(run.id))]:
             try:
                 suspend_flow_run(flow_run_id=target, timeout=None)
@@ -141,6 +157,11 @@ def pause(job_id: str | UUID) -> None:
                 if target != run.id and client.read_flow_run(target).state.is_final():
                     continue  # a shard that ended since it was listed: nothing left to pause
                 raise SluiceError(f"job {run.id} could not pause: {exc}") from None
+
+
+def _shards(run: FlowRun) -> int:
+    params = (run.parameters or {}).get("params") or {}
+    return int(params.get("shards") or 1) if isinstance(params, dict) else 1
 
 
 def _running_shards(client: SyncPrefectClient, job_id: str) -> list[UUID]:
@@ -179,7 +200,9 @@ def cancel(job_id: str | UUID) -> None:
         run = _read_job(client, job_id)
         if run.state_type not in UNFINISHED:
             raise SluiceError(f"job {run.id} is already {run.state_name}")
-        has_process = run.state_type in (StateType.RUNNING, StateType.PENDING)
+        # A warm pause (not Prefect's suspend) waits in its process, which the cancel stops.
+        held = run.state_type == StateType.PAUSED and not run.state.state_details.pause_reschedule
+        has_process = held or run.state_type in (StateType.RUNNING, StateType.PENDING)
         state = Cancelling() if has_process else Cancelled(message="cancelled while not running")
         client.set_flow_run_state(run.id, state, force=True)
         _cancel_children(client, str(run.id))

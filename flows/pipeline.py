@@ -19,6 +19,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 from pydantic.json_schema import SkipJsonSchema
 
+from flows.jobs import cancel_children
 from sluice.config import PipelineConfig, RunParams, Shard, load_config
 from sluice.errors import ErrorRateExceeded, SluiceError
 from sluice.io.store import FinishedBatch, refs_digest
@@ -27,6 +28,7 @@ from sluice.models import model_loaders
 from sluice.ner_workers import processes_for
 from sluice.records import BatchReport, Document, Failure, RawDocument, RunSummary, SourceRef
 from sluice.shield import termination_deferred
+from sluice.spawn import children_stop_on_sigterm
 from tasks import STAGE
 from tasks.clean import clean_batch
 from tasks.embed import embed_batch
@@ -38,13 +40,14 @@ from tasks.events import (
     use_event_blocks,
 )
 from tasks.ingest import discover_sources, ingest_batch
-from tasks.limits import ensure_limit
+from tasks.limits import ensure_limit, shared_worker
 from tasks.ner import ner_ahead, ner_stages
 from tasks.parse import parse_batch
 from tasks.progress import Earlier, done_before, log_failures, measure, report_progress
 from tasks.secure import secure_params
 from tasks.shards import start_shards, wait_for_shards
 from tasks.store import Planned, batch_report, skip_unchanged, store_batch
+from tasks.warm_pause import hold_while_paused
 
 Plan = list[tuple[int, list[SourceRef]]]  # batches, numbered from 1 in the job's batch plan
 
@@ -52,8 +55,6 @@ Plan = list[tuple[int, list[SourceRef]]]  # batches, numbered from 1 in the job'
 def cancel_child_runs(flow: object, flow_run: object, state: object) -> None:
     """Prefect does not cancel the NER deployment runs (ner.mode=pool) or the shards of a
     cancelled job. Named as Prefect's runner calls it: flow=, flow_run=, state=."""
-    from flows.jobs import cancel_children
-
     try:
         cancel_children(str(flow_run.id))
     except SluiceError:  # the embedded server: no deployments, so no child runs
@@ -65,7 +66,9 @@ def cancel_child_runs(flow: object, flow_run: object, state: object) -> None:
       **{**EVENT_HOOKS, "on_cancellation": [*EVENT_HOOKS["on_cancellation"], cancel_child_runs]})
 def pipeline(params: RunParams, shard: SkipJsonSchema[Shard | None] = None) -> RunSummary:
     """`shard`: set by a sharded job on the runs it starts; not in the deployment's run form."""
-    with leaving_announced(flow_run.get_id()):  # for the crash detector, also when paused
+    # A stop (cancel, SIGTERM) kills the NER and sandbox workers first: a share in flight is
+    # not replayed in a new worker while the run shuts down (sluice.spawn).
+    with leaving_announced(flow_run.get_id()), children_stop_on_sigterm():
         return run_job(params, shard)
 
 
@@ -122,6 +125,8 @@ def run_batches(plan: Plan, params: RunParams, cfg: PipelineConfig, job_id: str,
         cards = report_progress(run_id, progress, cards)
         emit_job_event("batch.completed", job_id, progress.model_dump())
         release_free_memory()  # freed heap pages go back to the OS between batches
+        if shared_worker():  # a deployment's run: `sluice pause` holds it here, models warm
+            hold_while_paused(run_id, job_id, 0.0 if distributed_runner() else None)
     return before + attempt
 
 

@@ -14,8 +14,10 @@ doubled or undoubled letter, a swap, a vowel for a vowel, cost less), plus how m
 neighbours' bigrams favour it. The fix must beat both keeping the word (scored at its own
 Zipf) and the runner-up (its own British or US spelling aside) by `min_confidence`; an
 unseen bigram counts against a candidate, so a fix the context does not support is not
-made. A fix that only glues or cuts letters at an end, or that undoes more than one slip
-in a word built from a known one with a prefix or suffix, is not made either. E-mail is
+made. A long word has more letters to slip on: against keeping it, its slips cost less and
+its fix may be rarer. A short word needs its neighbours' support unless one fix leads all
+others by far. A fix that only glues or cuts letters at an end, or that undoes more than
+one slip in a word built from a known one with a prefix or suffix, is not made either. E-mail is
 informal text: there a fix must be a cheap typo, lead by more and have the context's
 support (`informal_*` settings).
 """
@@ -32,7 +34,14 @@ from sluice.config import CorrectConfig
 from sluice.edits import Edit, OffsetMap, apply_to_text, overlaps
 from sluice.known_words import Lexicon, load_lexicon
 from sluice.records import Correction, Entity
-from sluice.spelling_guards import beside_odd_char, derived, glued_or_cut, in_code, named_in_text
+from sluice.spelling_guards import (
+    beside_odd_char,
+    derived,
+    glued_or_cut,
+    in_code,
+    named_in_text,
+    prefixed_or_glued,
+)
 from sluice.typo_cost import SLIP, typo_cost
 
 # A lowercase word not glued to other word characters, URL or e-mail punctuation, # or @,
@@ -65,8 +74,14 @@ _VARIANTS = tuple((re.compile(a), b) for a, b in (
     (r"(?<=[aeiou])l(ed|ing|er|ers)$", r"ll\1"),
     (r"(?<=[aeiou])tt(ed|ing)$", r"t\1"), (r"(?<=[aeiou])ss(ed|es|ing)$", r"s\1"),
 ))
-# A fix that only strips a prefix is a derivation, not a typo: "unindicted", "reoffending".
-_PREFIXES = ("un", "re", "non", "dis", "mis", "pre", "de", "co", "in", "im", "anti", "over")
+# A lead (Zipf units) over keeping a short word and over its runner-up that needs no more
+# context support than a long word's: tuned on the Aspell tuning pairs and even documents.
+SHORT_WORD_LEAD = 2.5
+# Letters from which a word counts as long: against keeping it, its slips cost
+# LONG_WORD / len(word) of their price, and its fix may be LONG_WORD_RARER Zipf rarer than
+# `min_candidate_zipf`. Both tuned on the Aspell tuning pairs and even documents.
+LONG_WORD = 8
+LONG_WORD_RARER = 0.7
 MEMO_MAX = 200_000  # words remembered per process; past it the memo starts afresh
 _DEFAULTS = CorrectConfig()
 
@@ -134,21 +149,29 @@ class Speller:
         """Best fix and its lead (Zipf units) over keeping the word and over the runner-up,
         or None if it does not lead by `min_confidence` or its neighbours disfavour it."""
         distance = 1 if len(word) <= 4 else cfg.max_edit_distance
+        # a long word has few neighbours two edits away, so a rarer one is no chance match
+        floor = cfg.min_candidate_zipf - (LONG_WORD_RARER if len(word) >= LONG_WORD else 0.0)
         found = [(term, d) for term, d in self.candidates(word, distance)
-                 if self.zipf(term) >= cfg.min_candidate_zipf]
+                 if self.zipf(term) >= floor]
         if not found:
             return None
         scored = sorted((self._score(word, term, d, prev, nxt, cfg) for term, d in found),
                         reverse=True)
         score, context, term = scored[0]
-        if _derivation(word, term) or typo_cost(word, term) > cfg.max_cost:
+        if prefixed_or_glued(word, term) or typo_cost(word, term) > cfg.max_cost:
             return None  # best explained as derived from a known word, or too far off
-        # a short word has many neighbours one edit away: only context can pick among them
-        needed = cfg.min_context if len(word) > 4 else cfg.short_word_context
         keep = max(self.zipf(word), cfg.unseen_zipf)
         rivals = [s for s, _, t in scored[1:] if not _variants(t, term)]
-        margin = score - max(keep, rivals[0] if rivals else keep)
-        if margin < cfg.min_confidence or context < needed:
+        # a long word has more letters to slip on: two slips in "aquiantance" are likelier
+        # than in "bauma", so against keeping the word its slips cost less the longer it is
+        # (among the candidates, all of one length, they keep their full price)
+        discount = max(0.0, 1.0 - LONG_WORD / len(word)) * typo_cost(word, term)
+        margin = min(score + discount - keep, score - rivals[0] if rivals else math.inf)
+        # a short word has many neighbours one edit away: only context can pick among them,
+        # unless one of them leads all others by far ("htis", "wtih")
+        short = len(word) <= 4 and margin < SHORT_WORD_LEAD
+        if margin < cfg.min_confidence or context < (cfg.short_word_context if short
+                                                     else cfg.min_context):
             return None
         return term, round(margin, 2)
 
@@ -188,13 +211,6 @@ def _variants(a: str, b: str) -> bool:
     for pattern, repl in _UK_TO_US:
         a, b = pattern.sub(repl, a), pattern.sub(repl, b)
     return a == b
-
-
-def _derivation(word: str, term: str) -> bool:
-    """A prefix stripped or added, or one letter glued before a word: names in code and
-    mail ("xfilter", "kwave", "nobject"), which hand typing hardly ever produces."""
-    glued = word[1:] == term and word[0] != word[1]  # "tthe" is a slip, "kwave" is not
-    return glued or any(word == p + term or term == p + word for p in _PREFIXES)
 
 
 def word_counts(texts: Iterable[str], min_count: int = 1) -> dict[str, int]:

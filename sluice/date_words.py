@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from sluice.countries import place_country
+from sluice.word_classes import starts_verb_phrase
 
 NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
@@ -199,10 +200,6 @@ _MONTH_NAME = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a
 _COMPANY = re.compile(r"\s+(?:(?:Energy|Department|Petroleum|Oil|Drilling|Resources"
                       r"|Financial)(?:\s+[A-Z][a-z]+)?\s+)?(?:Co|Corp|Inc|Ltd|Partners|Stores"
                       r"|Group|Holdings|Industries|Cos|Bancorp|Plc|PLC)\b")
-_MODAL_AFTER = re.compile(r"\s+(?i:be|not|have|well|also|still|never|soon|even|need|want"
-                          r"|face|take|seek|become|prove|help|lose|require|decide|continue"
-                          r"|result|cause|lead|affect|come|go|get|make|find|give|raise|move"
-                          r"|try|choose|offer|buy|sell|pay|use|reach|rise|fall|allow)\b")
 _MONTH_LEAD = re.compile(r"\b(?:in|since|until|till|through|during|from|before|after|by|of"
                          r"|for|early|mid|late|end|last|next|this|each|every|between|than"
                          r"|to)\s*$", re.IGNORECASE)
@@ -268,7 +265,9 @@ def _may_is_word(before: str, after: str) -> bool:
     word = re.match(r"\s+([A-Z][a-z]+)", after)  # "by May Energy unitholders": named before
     if word and re.search(rf"\bMay {word.group(1)}\s+[A-Z]", before):
         return True
-    if not _MODAL_AFTER.match(after):
+    # a base-form verb can only follow the modal: a month as a subject takes a past or -s
+    # form ("May closed", "May rises"); "May last" is last May
+    if re.match(r"\s+(?:last|next)\b", after) or not starts_verb_phrase(after.split()[:3]):
         return False
     if _MONTH_LEAD.search(before):
         return False

@@ -4,6 +4,11 @@ A worker gets the parent-death signal (SIGKILL) at its start: a SIGKILL of the j
 killer, `kill -9`, a crashed worker host) leaves no worker running on, not even one in the
 middle of a document that never reads its pipe. The signal fires when the *thread* that
 started the child ends, so every child is started from one long-lived thread of this process.
+
+A job that is stopped (Prefect's cancel, a host shutdown: SIGTERM) kills its children at once
+and starts no new one (`children_stop_on_sigterm`): a batch's NER share in flight, whose
+worker the SIGTERM killed, would otherwise be replayed in a fresh worker while the run shuts
+down, and the process would wait for that replay (a model load and the share) before it exits.
 """
 
 from __future__ import annotations
@@ -13,13 +18,22 @@ import queue
 import signal
 import subprocess
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any
+
+
+class Stopping(RuntimeError):
+    """This process is stopping: it starts no child process any more."""
 
 
 def spawn(args: list[str], **popen: Any) -> subprocess.Popen[bytes]:
     """Popen from one long-lived thread: the child's parent-death signal fires when the
     thread that started it ends, so a worker started from a short-lived thread (a warm-up, a
     task runner's) would be killed with that thread, not with this process."""
+    if _STOPPING.is_set():
+        raise Stopping("the job's process is stopping: no new worker process")
     with _SPAWN_LOCK:
         if _SPAWNER.get("thread") is None:
             thread = threading.Thread(target=_spawner, name="sluice-spawner", daemon=True)
@@ -30,12 +44,60 @@ def spawn(args: list[str], **popen: Any) -> subprocess.Popen[bytes]:
     found = answer.get()
     if isinstance(found, BaseException):
         raise found
+    with _CHILDREN_LOCK:
+        _CHILDREN[:] = [child for child in _CHILDREN if child.poll() is None] + [found]
+    if _STOPPING.is_set():  # stopped while it started: it goes with the others
+        stop_children()
     return found
+
+
+def stop_children() -> None:
+    """Kill every child this process started, and refuse new ones from now on."""
+    _STOPPING.set()
+    with _CHILDREN_LOCK:
+        children = list(_CHILDREN)
+    for child in children:
+        if child.poll() is None:
+            child.kill()
+    for child in children:
+        try:
+            child.wait(5)  # reaped: no zombie, and no pid reused under a live Popen
+        except subprocess.TimeoutExpired:
+            pass
+
+
+@contextmanager
+def children_stop_on_sigterm() -> Iterator[None]:
+    """Around a job's body, in the main thread: a SIGTERM first kills the child processes,
+    then goes on to the handler that was there (Prefect's, which ends the run). Entering it
+    allows children again (a later run in the same process)."""
+    _STOPPING.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def stop_then_pass_on(signum: int, frame: FrameType | None) -> None:
+        stop_children()
+        if callable(previous):
+            previous(signum, frame)
+        elif previous != signal.SIG_IGN:  # the default: die of it, as without us
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop_then_pass_on)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 _SPAWN_QUEUE: queue.Queue[Any] = queue.Queue()
 _SPAWN_LOCK = threading.Lock()
 _SPAWNER: dict[str, threading.Thread] = {}
+_CHILDREN: list[subprocess.Popen[bytes]] = []  # started here and not yet seen to end
+_CHILDREN_LOCK = threading.RLock()  # re-entrant: a SIGTERM handler may run inside `spawn`
+_STOPPING = threading.Event()
 
 
 def _spawner() -> None:

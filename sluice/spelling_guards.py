@@ -87,3 +87,18 @@ def _misspelt_suffix(stem: str, suffix: str) -> bool:
     "desireable") or "-ic" + "ly" for "-ically" ("specificly")."""
     kept_e = stem.endswith("e") and (suffix[0] in "aeiou" or suffix == "ly")
     return kept_e or (stem.endswith("ic") and suffix == "ly")
+
+
+# A fix that only strips a prefix is a derivation, not a typo: "unindicted", "reoffending".
+FIX_PREFIXES = ("un", "re", "non", "dis", "mis", "pre", "de", "co", "in", "im", "anti", "over")
+
+
+def prefixed_or_glued(word: str, term: str) -> bool:
+    """A prefix stripped, added or swapped, or one letter glued before a word: names in
+    code and mail ("xfilter", "kwave", "nobject"), which hand typing hardly ever produces."""
+    glued = word[1:] == term and word[0] != word[1]  # "tthe" is a slip, "kwave" is not
+    if glued or any(word == p + term or term == p + word for p in FIX_PREFIXES):
+        return True
+    # one prefix for another builds another word: "unstall" is no typo of "install"
+    return any(word.startswith(p) and term.startswith(q) and word[len(p):] == term[len(q):]
+               for p in FIX_PREFIXES for q in FIX_PREFIXES if p != q)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 _VOWELS = frozenset("aeiouy")
+_FIRST_VOWELS = frozenset("aeiou")  # a first "y" is a consonant ("yearend" is no "earned")
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _STAGGER = (0.0, 0.25, 0.75)  # how far each keyboard row is shifted right
 _KEYS = {ch: (r, c + _STAGGER[r]) for r, row in enumerate(_ROWS) for c, ch in enumerate(row)}
@@ -28,6 +29,11 @@ KEY = 1.3  # a neighbouring key: "rhe"
 VOWEL_GAP = 1.5  # a vowel left out or added: "definetly"
 OTHER = 2.0  # anything else
 SLIP = 1.0  # the dearest single slip: what one swap or one vowel costs
+# People rarely get a word's first letter wrong (Yannakoudakis and Fawthrop 1983; Pollock and
+# Zamora 1984): a fix that changes it ("bauma" -> "obama", "ommited" -> "committed") pays
+# this on top, unless the first two letters are only swapped ("htis") or one vowel stands
+# for another ("intrusted", "imanent": how a vowel sounds does not tell how it is spelt).
+FIRST_LETTER = 1.0
 
 
 def adjacent_keys(a: str, b: str) -> bool:
@@ -57,7 +63,15 @@ def _gap(text: str, i: int) -> float:
 
 @lru_cache(maxsize=100_000)
 def typo_cost(word: str, term: str) -> float:
-    """Weighted optimal-string-alignment distance from `term` (meant) to `word` (written)."""
+    """Weighted optimal-string-alignment distance from `term` (meant) to `word` (written),
+    plus `FIRST_LETTER` when the first letters differ."""
+    same = word[:1] == term[:1] or word[:2] == term[1::-1] or (
+        word[:1] in _FIRST_VOWELS and term[:1] in _FIRST_VOWELS)
+    first = 0.0 if same else FIRST_LETTER
+    return first + _distance(word, term)
+
+
+def _distance(word: str, term: str) -> float:
     n, m = len(word), len(term)
     d = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(1, n + 1):

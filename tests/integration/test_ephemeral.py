@@ -3,6 +3,7 @@ several runs started at once on one machine all start. Real `sluice run` process
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -121,3 +122,89 @@ def test_fast_start_sluice_run_leaves_everything_written(tmp_path: Path) -> None
     assert state == "COMPLETED"
     assert tasks and {s for (s,) in tasks} == {"COMPLETED"}
     assert any(m.startswith("Finished in state Completed") for m in logs)
+
+
+def test_a_profile_that_names_a_server_wins_over_the_early_server(
+        tmp_path: Path, prefect_harness: None) -> None:
+    """`sluice run` puts its early server's address in PREFECT_API_URL before Prefect is
+    imported; a Prefect profile that names a server must still win, as it does for Prefect."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "profiles.toml").write_text(
+        f'active = "team"\n[profiles.team]\nPREFECT_API_URL = "{url}"\n'
+        'PREFECT_SERVER_ANALYTICS_ENABLED = "false"\n')
+    with get_client(sync_client=True) as client:
+        before = {run.id for run in client.read_flow_runs()}
+    source = ROOT / "samples" / "txt" / "field_report_san_francisco.txt"
+    code = sluice_run(tmp_path, "profile", source, home).wait(timeout=600)
+    log = (tmp_path / "profile.log").read_text(errors="replace")
+
+    assert code == 0, log[-2000:]
+    assert not SERVER.search(log), "the early server was used despite the profile"
+    with get_client(sync_client=True) as client:
+        new = [run for run in client.read_flow_runs() if run.id not in before]
+    assert [run.state_type.value for run in new] == ["COMPLETED"]
+
+
+def test_an_early_server_that_died_hands_the_run_back_to_prefect(tmp_path: Path) -> None:
+    """If the early server is gone by `adopt()`, its address leaves PREFECT_API_URL (the
+    environment and Prefect's settings), so Prefect starts a temporary server of its own."""
+    script = """
+import contextlib
+import os
+from flows.ephemeral import EarlyServer
+early = EarlyServer()
+early._thread.join()
+assert os.environ["PREFECT_API_URL"] == early.url
+early.process.kill()
+early.process.wait()
+early.error = "killed by the test"
+import prefect.settings
+assert not early.adopt()
+assert prefect.settings.PREFECT_API_URL.value() is None, prefect.settings.PREFECT_API_URL.value()
+assert "PREFECT_API_URL" not in os.environ
+print("handed back")
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_URL")}
+    env.update(PREFECT_HOME=str(tmp_path / "home"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "handed back" in done.stdout, done.stderr[-2000:]
+
+
+def _server_environment(run: subprocess.Popen[bytes]) -> dict[str, str]:
+    """The environment of the run's temporary server, read from /proc while it lives."""
+    found: dict[str, str] = {}
+
+    def read() -> bool:
+        for pid, cmd in children(run.pid).items():
+            if "uvicorn" in cmd:
+                with contextlib.suppress(OSError):
+                    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+                    found.update(e.decode().split("=", 1) for e in raw if b"=" in e)
+        return bool(found) or run.poll() is not None
+
+    wait_until(read, "the temporary server's process", timeout_s=300)
+    return found
+
+
+def test_block_types_are_registered_on_a_homes_first_start_only(tmp_path: Path) -> None:
+    """A home's first server registers Prefect's block types; later ones skip the
+    registration and the import of every collection that its memo needs (1.4 CPU-s)."""
+    import sqlite3
+
+    source = ROOT / "samples" / "txt" / "field_report_san_francisco.txt"
+    home = tmp_path / "home"
+    flags = []
+    for name in ("first", "second"):
+        run = sluice_run(tmp_path, name, source, home)
+        flags.append(_server_environment(run).get("PREFECT_API_BLOCKS_REGISTER_ON_START"))
+        assert run.wait(timeout=600) == 0, (tmp_path / f"{name}.log").read_text()[-2000:]
+    with sqlite3.connect(home / "prefect.db") as db:
+        [(types,)] = db.execute("SELECT count(*) FROM block_type").fetchall()
+    assert flags == [None, "false"]
+    assert types > 10  # Prefect's own and prefect-aws's, from the first start

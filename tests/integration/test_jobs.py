@@ -77,12 +77,13 @@ def submit(env: dict[str, str], job: Job, batch_size: int = 10) -> str:
     return job.id
 
 
-def stop_mid_run(env: dict[str, str], job: Job, command: str, state: str) -> int:
+def stop_mid_run(env: dict[str, str], job: Job, command: str, state: str,
+                 *options: str) -> int:
     """Submit the job, `sluice pause|cancel` it once 30 documents are stored, wait until it
     is in `state` and its process has exited; returns the documents stored at the request."""
     submit(env, job)
     wait_for(job.ledger, lambda n: n >= 30, "first batches committed", every_s=0.3)
-    done = sluice(env, command, job.id)
+    done = sluice(env, command, *options, job.id)
     assert done.returncode == 0, done.stderr
     at_request = job.ledger()
     wait_for(job.state, lambda s: s == state, f"run {state}")
@@ -163,8 +164,10 @@ def test_bad_parameters_and_unreachable_server_fail_before_any_run(jobs_api, tmp
 
 
 def test_pause_frees_the_worker_and_resume_finishes_exactly_once(jobs_api, tmp_path):
+    """`sluice pause --warm-for 0`: Prefect's suspend at once (a warm pause holds its
+    process: tests/integration/test_job_pause_cancel.py)."""
     env, job = jobs_api.env, Job(tmp_path, 200)
-    at_request = stop_mid_run(env, job, "pause", "Suspended")
+    at_request = stop_mid_run(env, job, "pause", "Suspended", "--warm-for", "0")
     landed = job.ledger()
     assert landed - at_request <= 10, "pause took longer than one batch"  # batch_size 10
     # No batch commits while paused, and a paused run, which sends no heartbeats, is not taken

@@ -2,7 +2,9 @@
 now tuning data): "May" the modal and the company, and years after a product's capitals. Each
 on the real sentence it came from, or a real sentence that must stay a date."""
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +56,88 @@ def test_dates_modal_company_product_are_no_dates(sentence, anchor, expected):
 ])
 def test_dates_near_modal_and_caps_still_read(sentence, anchor, expected):
     assert _found(sentence, anchor) == expected
+
+
+# Round 5: the modal is told by word class (WordNet base-form verbs, as spaCy's English
+# lemmatizer ships them), not by a hand list of verbs. The first two are the fourth set's
+# misread negatives (bench/data/unseen/dates_negatives4.jsonl, now tuning data).
+@pytest.mark.parametrize(("sentence", "anchor"), [
+    ("Some Japanese trading houses with offices in the U.S. May ask for letters of credit if "
+     "they decide to continue trading with Texaco, oil sources said.", date(1987, 4, 13)),
+    ("A further complication is that the more flexible definitions of equity allowed in the "
+     "U.S. And the U.K. May put German banks at a competitive disadvantage, the sources said.",
+     date(1987, 3, 16)),
+    ("But he said Hong Kong's large trade deficit with the U.S. May result in protectionist "
+     "measures that will adversely affect the British colony.", date(1987, 3, 2)),
+    ("May not all reasonable desires upon this subject be satisfied without encountering any "
+     "of these objections?", date(1837, 12, 5)),
+])
+def test_dates_modal_may_before_a_base_verb(sentence, anchor):
+    assert _found(sentence, anchor) == []
+
+
+@pytest.mark.parametrize(("sentence", "anchor", "expected"), [
+    # a word that is a noun as well, with no complement after it, leaves the month
+    ("Calls for a May poll were also prompted by Tory concern over a steady advance by the "
+     "Alliance, and the possibility that if it continues it could rob the Conservatives of an "
+     "overall majority in parliament.", date(1987, 4, 7), [("May", "1987-05")]),
+    ("May currency reserves, out today, showed a record 4.8 billion stg rise, pointing to "
+     "massive currency intervention.", date(1987, 6, 2),
+     [("May", "1987-05"), ("today", "1987-06-02")]),
+    ("May last traded at 1,146 francs a tonne after an opening 1,155, a low of 1,145, and a "
+     "close last night at 1,164.", date(1987, 4, 7),
+     [("May", "1987-05"), ("last night", "1987-04-06")]),
+    ("Corn (Barges - Basis Chgo futures) April - 21 ov May bid, 22 offered.", date(1987, 4, 7),
+     [("April", "1987-04"), ("May", "1987-05")]),
+])
+def test_dates_month_may_before_a_noun_stays(sentence, anchor, expected):
+    assert _found(sentence, anchor) == expected
+
+
+def _unseen_rows(name: str) -> list[dict]:
+    folder = Path(__file__).resolve().parents[2] / "bench" / "data" / "unseen"
+    return [json.loads(line) for line in (folder / name).read_text(encoding="utf-8").splitlines()]
+
+
+def test_dates_fifth_blind_round_holds_its_measure():
+    """The fifth blind round (bench/data/unseen/dates_fresh5.jsonl, dates_may5.jsonl and
+    dates_negatives5.jsonl), labelled by reading after the code was frozen and measured once
+    (fresh5 98.7%, may5 92.9%, no negative read as date, money or unit). Never tuned on, so
+    these are floors against regressions, not targets."""
+    from sluice.currency import find_currency
+    from sluice.units import find_units
+
+    def exact(rows):
+        mentions = [(r, m) for r in rows for m in r["mentions"]]
+        assert all(r["sentence"][m["start"]:m["end"]] == m["text"] for r, m in mentions)
+        found = {id(r): find_dates(r["sentence"], date.fromisoformat(r["date"])) for r in rows}
+        return sum(any(p["start"] < m["end"] and m["start"] < p["end"] and p["iso"] == m["iso"]
+                       for p in found[id(r)]) for r, m in mentions) / len(mentions)
+
+    assert exact(_unseen_rows("dates_fresh5.jsonl")) >= 0.98
+    assert exact(_unseen_rows("dates_may5.jsonl")) >= 0.92
+    negatives = _unseen_rows("dates_negatives5.jsonl")
+    assert len(negatives) >= 25
+    for row in negatives:
+        start, end = row["negative"]["start"], row["negative"]["end"]
+        money = find_currency(row["sentence"])
+        read = [*find_dates(row["sentence"], date.fromisoformat(row["date"])), *money,
+                *find_units(row["sentence"], [(m["start"], m["end"]) for m in money])]
+        assert not [p for p in read if p["start"] < end and start < p["end"]], row["doc"]
+
+
+def test_dates_word_classes_come_from_the_cache_not_spacy(tmp_path: Path) -> None:
+    """The parse-and-clean worker reads dates but holds no spaCy (about 95 MB): the word
+    classes come from the JSON the first use builds in the cache folder."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SLUICE_CACHE_DIR": str(tmp_path)}
+    script = ("import sys; from datetime import date; from sluice.dates import find_dates; "
+              "found = find_dates('the U.S. May ask Japan to open its markets', date(1987, 3, 2)); "
+              "print(found == [], 'spacy' in sys.modules)")
+    runs = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                           text=True, check=True).stdout.split() for _ in range(2)]
+    assert runs == [["True", "True"], ["True", "False"]]  # built once with spaCy, then read
+    assert list((tmp_path / "sluice").glob("word-classes-*.json"))
