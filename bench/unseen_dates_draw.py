@@ -211,23 +211,29 @@ def _negatives(used: dict[str, set], seen: set, cue: re.Pattern, seed: int,
     """Hard-negative candidates: per source, shuffled documents, the first unseen sentence
     of each that matches `cue`, three per kind of cue, at most `limit`."""
     docs = _documents(used)
-    rng, out = random.Random(seed), []
-    for source in ("reuters", "mail"):
-        pool = list(docs[source])
-        rng.shuffle(pool)
-        rows, per_kind = [], {}
-        for doc, anchor, text in pool:
-            for sentence in (s for s in _sentences(text, cue) if s not in seen):
-                kind = re.sub(r"\d", "9", cue.search(sentence).group().lower())[:6]
-                if per_kind.get(kind, 0) < 3:
-                    per_kind[kind] = per_kind.get(kind, 0) + 1
-                    rows.append({"source": source, "doc": doc, "date": anchor,
-                                 "sentence": sentence})
-                    break
-            if len(rows) >= limit:
+    rng = random.Random(seed)
+    return [row for source in ("reuters", "mail")
+            for row in _per_kind(source, docs[source], rng, cue, seen, limit)]
+
+
+def _per_kind(source: str, docs: list, rng: random.Random, cue: re.Pattern, seen: set,
+              limit: int) -> list[dict]:
+    """The documents shuffled; from each, its first unseen sentence matching `cue`, three per
+    kind of cue (its text with digits as 9, first 6 characters), at most `limit`."""
+    pool = list(docs)
+    rng.shuffle(pool)
+    rows, per_kind = [], {}
+    for doc, anchor, text in pool:
+        for sentence in (s for s in _sentences(text, cue) if s not in seen):
+            kind = re.sub(r"\d", "9", cue.search(sentence).group().lower())[:6]
+            if per_kind.get(kind, 0) < 3:
+                per_kind[kind] = per_kind.get(kind, 0) + 1
+                rows.append({"source": source, "doc": doc, "date": anchor,
+                             "sentence": sentence})
                 break
-        out += rows
-    return out
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 # The third draw's negative cue: a month-like first name before a capitalised surname, a
@@ -284,24 +290,10 @@ def sample_negatives5() -> list[dict]:
     used, seen = excluded_all()
     _add_drawn(used, sample_fresh5())
     docs = {**_documents(used), "pdf": _pdfs(used["pdf"])}
-    rng, out = random.Random(2035), []
-    for source, limit in (("reuters", 35), ("mail", 25), ("sotu", 10), ("spdx", 10),
-                          ("pdf", 10)):
-        pool = list(docs[source])
-        rng.shuffle(pool)
-        rows, per_kind = [], {}
-        for doc, anchor, text in pool:
-            for sentence in (s for s in _sentences(text, _NEGATIVE_CUE5) if s not in seen):
-                kind = re.sub(r"\d", "9", _NEGATIVE_CUE5.search(sentence).group().lower())[:6]
-                if per_kind.get(kind, 0) < 3:
-                    per_kind[kind] = per_kind.get(kind, 0) + 1
-                    rows.append({"source": source, "doc": doc, "date": anchor,
-                                 "sentence": sentence})
-                    break
-            if len(rows) >= limit:
-                break
-        out += rows
-    return out
+    rng = random.Random(2035)
+    return [row for source, limit in (("reuters", 35), ("mail", 25), ("sotu", 10),
+                                      ("spdx", 10), ("pdf", 10))
+            for row in _per_kind(source, docs[source], rng, _NEGATIVE_CUE5, seen, limit)]
 
 
 def sample_may5() -> list[dict]:

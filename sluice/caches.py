@@ -8,15 +8,39 @@ them, so that the first `sluice run` on a new machine does not pay for it.
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def cache_dir() -> Path:
     """$SLUICE_CACHE_DIR/sluice, else $XDG_CACHE_HOME/sluice, else ~/.cache/sluice."""
     base = os.environ.get("SLUICE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
     return Path(base) / "sluice" if base else Path.home() / ".cache" / "sluice"
+
+
+def cached_json(name: str, key: str, build: Callable[[], Any]) -> Any:
+    """What `build` returns, kept as `name-key.json` in the cache folder: read from there
+    when present (a torn or missing file is built again), else built and written whole and
+    renamed, so a process starting alongside never reads half a file. A read-only home only
+    costs the next process the build again."""
+    path = cache_dir() / f"{name}-{key}.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        pass
+    value = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(value))
+        partial.replace(path)
+    except OSError:
+        pass
+    return value
 
 
 def build_all() -> dict[str, float]:

@@ -76,18 +76,31 @@ def children_stop_on_sigterm() -> Iterator[None]:
         yield  # only the main thread receives signals
         return
     previous = signal.getsignal(signal.SIGTERM)
+    received: list[int] = []
 
-    def stop_then_pass_on(signum: int, frame: FrameType | None) -> None:
-        stop_children()
+    def pass_on(signum: int, frame: FrameType | None) -> None:
         if callable(previous):
             previous(signum, frame)
         elif previous != signal.SIG_IGN:  # the default: die of it, as without us
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
 
+    def stop_then_pass_on(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        stop_children()
+        pass_on(signum, frame)
+
     signal.signal(signal.SIGTERM, stop_then_pass_on)
     try:
         yield
+    except Exception:
+        # After the stop, a stage whose worker was killed fails (`Stopping`, a lost worker),
+        # and that error can reach here before, or in place of, the signal's own exception
+        # (seen under load: the run ended Failed instead of Crashed). The run ends because it
+        # was told to stop: end it the way the signal does.
+        if received:
+            pass_on(received[0], None)
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -6,8 +6,6 @@ so a later process reads it in milliseconds and never imports pint.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -40,20 +38,8 @@ def unit_table() -> dict[str, Unit]:
     # any edit to the unit choice or to this module, or another pint, makes a new table
     sources = b"".join(Path(f).read_bytes() for f in (__file__, unit_names.__file__))
     key = hashlib.sha1(sources + version("pint").encode()).hexdigest()[:12]
-    path = caches.cache_dir() / f"units-{key}.json"
-    try:
-        return {k: (v[0], v[1], v[2], v[3]) for k, v in json.loads(path.read_text()).items()}
-    except (OSError, ValueError, IndexError):
-        pass
-    table = _build_table()
-    try:  # a read-only home only costs the next process the build again
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps(table))
-        partial.replace(path)  # atomic: a worker starting alongside never reads half a file
-    except OSError:
-        pass
-    return table
+    table = caches.cached_json("units", key, _build_table)
+    return {k: (v[0], v[1], v[2], v[3]) for k, v in table.items()}
 
 
 def _build_table() -> dict[str, Unit]:

@@ -10,8 +10,6 @@ pyproject.toml; only its 1 MB lookups file is read, once per install (see `_tabl
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
 from functools import lru_cache
 from importlib.metadata import version
@@ -32,20 +30,7 @@ def _tables() -> dict[str, object]:
     the model and this module; a later process reads them in milliseconds."""
     key = hashlib.sha1(Path(__file__).read_bytes() + version("spacy").encode()
                        + version(MODEL_DISTRIBUTION).encode()).hexdigest()[:12]
-    path = caches.cache_dir() / f"word-classes-{key}.json"
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        pass
-    tables = _build_tables()
-    try:  # a read-only home only costs the next process the build again
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps(tables))
-        partial.replace(path)  # atomic: a worker starting alongside never reads half a file
-    except OSError:
-        pass
-    return tables
+    return caches.cached_json("word-classes", key, _build_tables)
 
 
 def _build_tables() -> dict[str, object]:
