@@ -513,8 +513,8 @@ def misspelling_results(cfg: PipelineConfig) -> dict:
         "pairs_not_in_codespell": sum(subsets["not_in_codespell"])}
 
 
-CORRECTOR_FILES = ("correct.py", "typo_cost.py", "spelling_guards.py", "known_words.py",
-                   "config.py")
+CORRECTOR_FILES = ("correct.py", "typo_cost.py", "typo_channel.py", "typo_channel_table.py",
+                   "spelling_guards.py", "known_words.py", "config.py")
 
 
 def _git_diff_stat() -> str:

@@ -94,9 +94,9 @@ class CorrectConfig(Section):
     min_candidate_zipf: float = Field(3.0, ge=0.0)  # a fix must be at least this common
     corpus_min_count: int = Field(3, ge=1)  # a word this frequent in the batch is known...
     corpus_dwarf_ratio: float = Field(5.0, ge=1.0)  # ...unless a close word is this much more
-    # edits are priced by sluice.typo_cost (a doubled letter 0.7 ... any other edit 2.0)
+    # edits are priced by sluice.typo_cost (learned from real misspellings: one slip ~0.6-1.3)
     distance2_cost: float = Field(0.0, ge=0.0)  # extra cost of a two-edit fix
-    min_confidence: float = Field(0.5, ge=0.0)  # lead the fix needs over the word and runner-up
+    min_confidence: float = Field(0.4, ge=0.0)  # lead the fix needs over the word and runner-up
     max_cost: float = Field(99.0, ge=0.0)  # dearest typo (sluice.typo_cost) a fix may undo
     min_context: float = Field(0.0)  # neighbours' bigrams must favour the fix at least this...
     short_word_context: float = Field(1.5)  # ...and this much for words of 4 letters or fewer

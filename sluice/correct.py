@@ -8,14 +8,15 @@ it sits in an entity, quotes, backticks, a URL, a #hashtag or @handle, or in a r
 another language's words; or where it stands says it is no typo (sluice.spelling_guards:
 glued to mojibake, inside code, a name the text also capitalises).
 
-Otherwise each dictionary word one or two edits away is scored in Zipf units (log10):
-its frequency, minus the cost of the edits (sluice.typo_cost: the slips people make, a
-doubled or undoubled letter, a swap, a vowel for a vowel, cost less), plus how much its
-neighbours' bigrams favour it. The fix must beat both keeping the word (scored at its own
-Zipf) and the runner-up (its own British or US spelling aside) by `min_confidence`; an
-unseen bigram counts against a candidate, so a fix the context does not support is not
-made. A long word has more letters to slip on: against keeping it, its slips cost less and
-its fix may be rarer. A short word needs its neighbours' support unless one fix leads all
+Otherwise each dictionary word one or two edits away (three for a word of 9+ letters, if
+the edits are likely ones) is scored in Zipf units (log10): its frequency, minus the cost of
+the edits (sluice.typo_cost: a noisy channel learned from real misspellings, so the slips
+people make cost less), plus how much its neighbours' bigrams favour it. The fix must beat
+both keeping the word (scored at its own Zipf) and every rival (its own British or US
+spelling aside; by more one whose edits are likelier) by `min_confidence`; an unseen bigram
+counts against a candidate, so a fix the context does not support is not made. A long
+word has more letters to slip on: against keeping it, its slips cost less and its fix may
+be rarer. A short word needs its neighbours' support unless one fix leads all
 others by far. A fix that only glues or cuts letters at an end, or that undoes more than
 one slip in a word built from a known one with a prefix or suffix, is not made either. E-mail is
 informal text: there a fix must be a cheap typo, lead by more and have the context's
@@ -76,12 +77,19 @@ _VARIANTS = tuple((re.compile(a), b) for a, b in (
 ))
 # A lead (Zipf units) over keeping a short word and over its runner-up that needs no more
 # context support than a long word's: tuned on the Aspell tuning pairs and even documents.
-SHORT_WORD_LEAD = 2.5
+SHORT_WORD_LEAD = 3.0
 # Letters from which a word counts as long: against keeping it, its slips cost
 # LONG_WORD / len(word) of their price, and its fix may be LONG_WORD_RARER Zipf rarer than
 # `min_candidate_zipf`. Both tuned on the Aspell tuning pairs and even documents.
 LONG_WORD = 8
 LONG_WORD_RARER = 0.7
+# A word this long may be three edits from its fix ("accomodatoin"), if those are edits
+# people make (typo_cost at most THREE_EDIT_COST): a short word has too many words that far.
+THREE_EDIT_LETTERS = 9
+THREE_EDIT_COST = 4.0
+# A rival the channel finds likelier (cheaper edits) must trail the fix by this many times
+# the cost difference, beyond `min_confidence`: the fix won on frequency or context alone.
+RIVAL_COST_RATIO = 1.5
 MEMO_MAX = 200_000  # words remembered per process; past it the memo starts afresh
 _DEFAULTS = CorrectConfig()
 
@@ -146,27 +154,23 @@ class Speller:
 
     def suggest(self, word: str, cfg: CorrectConfig, prev: str | None = None,
                 nxt: str | None = None) -> tuple[str, float] | None:
-        """Best fix and its lead (Zipf units) over keeping the word and over the runner-up,
+        """Best fix and its lead (Zipf units) over keeping the word and over every rival,
         or None if it does not lead by `min_confidence` or its neighbours disfavour it."""
-        distance = 1 if len(word) <= 4 else cfg.max_edit_distance
-        # a long word has few neighbours two edits away, so a rarer one is no chance match
-        floor = cfg.min_candidate_zipf - (LONG_WORD_RARER if len(word) >= LONG_WORD else 0.0)
-        found = [(term, d) for term, d in self.candidates(word, distance)
-                 if self.zipf(term) >= floor]
+        found = self._found(word, cfg)
         if not found:
             return None
         scored = sorted((self._score(word, term, d, prev, nxt, cfg) for term, d in found),
                         reverse=True)
-        score, context, term = scored[0]
+        score, context, term, _ = scored[0]
         if prefixed_or_glued(word, term) or typo_cost(word, term) > cfg.max_cost:
             return None  # best explained as derived from a known word, or too far off
         keep = max(self.zipf(word), cfg.unseen_zipf)
-        rivals = [s for s, _, t in scored[1:] if not _variants(t, term)]
+        rivals = [self._lead(scored[0], r) for r in scored[1:] if not _variants(r[2], term)]
         # a long word has more letters to slip on: two slips in "aquiantance" are likelier
         # than in "bauma", so against keeping the word its slips cost less the longer it is
         # (among the candidates, all of one length, they keep their full price)
         discount = max(0.0, 1.0 - LONG_WORD / len(word)) * typo_cost(word, term)
-        margin = min(score + discount - keep, score - rivals[0] if rivals else math.inf)
+        margin = min(score + discount - keep, min(rivals, default=math.inf))
         # a short word has many neighbours one edit away: only context can pick among them,
         # unless one of them leads all others by far ("htis", "wtih")
         short = len(word) <= 4 and margin < SHORT_WORD_LEAD
@@ -175,12 +179,30 @@ class Speller:
             return None
         return term, round(margin, 2)
 
+    def _found(self, word: str, cfg: CorrectConfig) -> list[tuple[str, int]]:
+        """Dictionary words near enough and common enough to be the meant one."""
+        distance = 1 if len(word) <= 4 else cfg.max_edit_distance
+        if distance == 2 and len(word) >= THREE_EDIT_LETTERS:
+            distance = 3
+        # a long word has few neighbours two edits away, so a rarer one is no chance match
+        floor = cfg.min_candidate_zipf - (LONG_WORD_RARER if len(word) >= LONG_WORD else 0.0)
+        return [(term, d) for term, d in self.candidates(word, distance)
+                if self.zipf(term) >= floor
+                and (d < 3 or typo_cost(word, term) <= THREE_EDIT_COST)]
+
     def _score(self, word: str, term: str, distance: int, prev: str | None, nxt: str | None,
-               cfg: CorrectConfig) -> tuple[float, float, str]:
-        """(score, the context's part of it, term)."""
-        cost = typo_cost(word, term) + (cfg.distance2_cost if distance == 2 else 0.0)
+               cfg: CorrectConfig) -> tuple[float, float, str, float]:
+        """(score, the context's part of it, term, the edits' cost)."""
+        cost = typo_cost(word, term) + (cfg.distance2_cost if distance >= 2 else 0.0)
         context = self._context(prev, term) + self._context(term, nxt)
-        return self.zipf(term) - cost + context, context, term
+        return self.zipf(term) - cost + context, context, term, cost
+
+    @staticmethod
+    def _lead(best: tuple[float, float, str, float],
+              rival: tuple[float, float, str, float]) -> float:
+        """How far the fix's score leads the rival's, less RIVAL_COST_RATIO times what the
+        fix's edits cost more than the rival's: the channel finds that rival the likelier."""
+        return best[0] - rival[0] - RIVAL_COST_RATIO * max(0.0, best[3] - rival[3])
 
     def _context(self, first: str | None, second: str | None) -> float:
         """log10 of how much likelier the pair is than its words side by side by chance.

@@ -8,7 +8,7 @@ import pytest
 from sluice.config import CorrectConfig
 from sluice.correct import correct_outside_entities, for_document, load_speller
 from sluice.spelling_guards import beside_odd_char, derived, glued_or_cut, in_code, named_in_text
-from sluice.typo_cost import typo_cost
+from sluice.typo_cost import SLIP, typo_cost
 
 EMAIL = {"from": "someone@example.org", "message_id": "<1@example.org>"}
 
@@ -24,10 +24,12 @@ def changes(speller, text: str, cfg: CorrectConfig | None = None) -> list[tuple[
 
 
 def test_typo_cost_prices_human_slips_below_other_edits():
-    assert typo_cost("accomadate", "accommodate") == pytest.approx(1.7)  # undoubled + vowel
-    assert typo_cost("recieve", "receive") == pytest.approx(1.0)  # swap
-    assert typo_cost("untill", "until") == pytest.approx(0.7)  # doubled
-    assert typo_cost("bridge", "bridle") == pytest.approx(2.0)  # an unrelated letter
+    # learned from codespell's pairs (sluice.typo_channel): one common slip costs at most SLIP
+    assert typo_cost("recieve", "receive") <= SLIP  # swap
+    assert typo_cost("untill", "until") <= SLIP  # doubled
+    assert typo_cost("seperate", "separate") <= SLIP  # a vowel for a vowel
+    assert SLIP < typo_cost("accomadate", "accommodate") < 2 * SLIP  # undoubled + vowel
+    assert typo_cost("bridge", "bridle") > SLIP  # an unrelated letter
     assert typo_cost("rhe", "the") < typo_cost("xhe", "the")  # r is next to t
 
 
