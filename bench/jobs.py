@@ -11,7 +11,8 @@ three batches) are stored, resumes it, and cancels it later. Times:
   `job.paused` event; `--warm-for 0`: the run's process has exited, Suspended, its worker
   slot free);
 - resume: request -> Running again, and -> its next batch stored (warm: the held run goes on;
-  cold: a worker starts it again, and the resumed run passes the batches stored before by);
+  cold: a worker starts it again, and the resumed run passes the batches stored before by;
+  there also the steps between: Pending, its process started, Running, its flow body entered);
 - cancel: request -> the run's process has exited (Cancelled).
 Then a second job loses its machine: once `--pause-after` documents are stored, its worker and
 its flow-run process are killed together (SIGKILL both). Timed: kill -> the run shown Crashed
@@ -82,13 +83,15 @@ def measure_control(root: Path, docs: int, batch_size: int, pause_after: int, ap
     if stored() != landed:
         raise AssertionError(f"job {job}: a batch stored while it was paused")
 
-    start = time.monotonic()
+    start, wall = time.monotonic(), time.time()
     jobs.resume(job)
     stack.wait_for(lambda: jobs.status(job).state, lambda s: s == "Running", "resume",
                    every_s=0.1)
     times["resume_running_s"] = time.monotonic() - start
     stack.wait_for(stored, lambda n: n > landed, "first batch after resume", every_s=0.1)
     times["resume_batch_s"] = time.monotonic() - start
+    if warm_s <= 0:  # where a cold resume's time goes
+        times |= resume_steps(api, job, wall)
 
     stack.wait_for(stored, lambda n: n >= landed + 3 * batch_size, "batches", every_s=0.2)
     start = time.monotonic()
@@ -100,9 +103,40 @@ def measure_control(root: Path, docs: int, batch_size: int, pause_after: int, ap
     return times
 
 
+def resume_steps(api: str, job: str, wall: float) -> dict[str, float]:
+    """Seconds from the resume request (Unix time `wall`) to: the run Pending (a worker took
+    it), its process started, Running (the engine has the flow loaded), the flow body entered
+    (its `job.resumed` event)."""
+    steps = {}
+    with jobs.prefect_api() as client:
+        for state in client.read_flow_run_states(job):
+            moment = state.timestamp.timestamp() - wall
+            if moment > 0 and state.type.value in ("PENDING", "RUNNING"):
+                steps.setdefault(f"step_{state.type.value.lower()}_s", moment)
+    started = [process_start(pid) for pid in stack.flow_run_pids(job)]
+    if started:
+        steps["step_process_s"] = min(started) - wall
+    resumed = [t for t in job_events(api, job, "sluice.job.resumed") if t > wall]
+    if resumed:
+        steps["step_body_s"] = resumed[0] - wall
+    return steps
+
+
+def process_start(pid: int) -> float:
+    """When process `pid` started, as a Unix time (from /proc: clock ticks since boot)."""
+    ticks = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    boot = time.time() - time.clock_gettime(time.CLOCK_BOOTTIME)  # /proc's btime is whole s
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
 def paused_events(api: str, job: str) -> list[float]:
-    """When the run said it holds (its `job.paused` events), as Unix times."""
-    body = {"filter": {"event": {"name": ["sluice.job.paused"]},
+    return job_events(api, job, "sluice.job.paused")
+
+
+def job_events(api: str, job: str, name: str) -> list[float]:
+    """When the job's events `name` occurred (`job.paused`: the run said it holds), as Unix
+    times."""
+    body = {"filter": {"event": {"name": [name]},
                        "resource": {"id": [f"sluice.job.{job}"]}}, "limit": 5}
     found = httpx.post(f"{api}/events/filter", json=body, timeout=30)
     if found.status_code != 200:
@@ -242,6 +276,10 @@ ROWS = [
     ("pause: request -> held after its batch (warm) or process exited (cold)", "pause_s"),
     ("resume: request -> Running again", "resume_running_s"),
     ("resume: request -> next batch stored", "resume_batch_s"),
+    ("  cold resume: request -> Pending (a worker took the run)", "step_pending_s"),
+    ("  cold resume: request -> flow-run process started", "step_process_s"),
+    ("  cold resume: request -> Running (engine up, flow loaded)", "step_running_s"),
+    ("  cold resume: request -> flow body entered (`job.resumed`)", "step_body_s"),
     ("cancel: request -> process exited (Cancelled)", "cancel_s"),
     ("one batch stored -> the next, before the pause", "batch_s"),
     ("a job's models loaded in a fresh process (imports excluded)", "models_s"),

@@ -27,6 +27,7 @@ from sluice.memory import release_free_memory
 from sluice.models import model_loaders
 from sluice.ner_workers import processes_for
 from sluice.records import BatchReport, Document, Failure, RawDocument, RunSummary, SourceRef
+from sluice.sandbox import start_idle_worker
 from sluice.shield import termination_deferred
 from sluice.spawn import children_stop_on_sigterm
 from tasks import STAGE
@@ -80,6 +81,10 @@ def run_job(params: RunParams, shard: Shard | None) -> RunSummary:
     run_id = flow_run.get_id() or str(uuid.uuid4())
     job_id = shard.job if shard else run_id  # a shard's run works under its job's id
     started = time.perf_counter()
+    # The models (and the parse worker) load while the sources are listed and the job's done
+    # set is read: a resumed run's first batch then waits for neither. A sharded job's own
+    # run only coordinates its shards: it loads none.
+    warming = warm_models(cfg) if params.shards <= 1 or shard is not None else None
     refs, hidden = discover_sources(params.source)
     plan = list(enumerate(_batches(refs, cfg.batch_size), 1))
     # A resumed or re-run job (same flow run id) passes by the batches it stored before and
@@ -95,7 +100,7 @@ def run_job(params: RunParams, shard: Shard | None) -> RunSummary:
     else:
         mine = plan if shard is None else plan[shard.index::params.shards]
         prior = unfinished(mine, earlier.finished)[1]
-        totals = run_batches(mine, params, cfg, job_id, run_id, earlier)
+        totals = run_batches(mine, params, cfg, job_id, run_id, earlier, warming)
     summary = RunSummary(job_id=job_id, totals=totals, wall_s=time.perf_counter() - started,
                          store=params.store, out=params.out,
                          hidden=len(hidden) if shard is None else 0,
@@ -108,13 +113,13 @@ def run_job(params: RunParams, shard: Shard | None) -> RunSummary:
 
 
 def run_batches(plan: Plan, params: RunParams, cfg: PipelineConfig, job_id: str, run_id: str,
-                earlier: Earlier) -> BatchReport:
+                earlier: Earlier, warming: Future | None = None) -> BatchReport:
     """The batches one after the other in this run, with progress after each under its id.
-    Batches the job finished before are passed by unread; their stored reports count."""
+    Batches the job finished before are passed by unread; their stored reports count.
+    `warming`: the models loading (warm_models)."""
     ensure_limit()
     todo, before = unfinished(plan, earlier.finished)
     total, passed = sum(len(refs) for _, refs in plan), len(plan) - len(todo)
-    warming = warm_models(cfg) if todo else None
     started, attempt, resumed = time.perf_counter(), BatchReport(), 0
     cards = report_progress(run_id, measure(before, attempt, total, passed, len(plan), 0.0))
     batches = process_batches(todo, params, cfg, job_id, earlier.done, warming)
@@ -149,6 +154,8 @@ def warm_models(cfg: PipelineConfig) -> Future | None:
     load elsewhere (Dask workers, the NER pool) or on first use."""
     if distributed_runner():
         return None
+    if cfg.budgets.sandbox:  # the first batch's parse then finds its worker started
+        start_idle_worker(cfg.budgets.memory_mb)
     loads = model_loaders(cfg)
     if not loads:
         return None

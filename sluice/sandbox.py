@@ -283,6 +283,20 @@ def worker(memory_mb: int) -> Iterator[Worker]:
             _IDLE.append(found)
 
 
+def start_idle_worker(memory_mb: int) -> Worker:
+    """Start a worker now, without waiting, and leave it idle for the first batch: a resumed
+    job's first parse then finds its imports done (lxml, trafilatura, pypdf, ftfy). None
+    started twice: an idle one of that limit is returned as it is."""
+    with _LOCK:
+        found = next((w for w in _IDLE if w.memory_mb == memory_mb), None)
+        if found is None:
+            found = Worker(memory_mb)
+            _ALL.append(found)
+            _IDLE.append(found)
+        found.spawn()  # under the lock: no task takes it while it starts
+    return found
+
+
 @atexit.register
 def _stop_all() -> None:
     for each in _ALL:

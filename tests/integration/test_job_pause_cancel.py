@@ -5,6 +5,7 @@ other, and leaves no process of the run behind."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -32,10 +33,12 @@ def ner_workers(job_id: str) -> set[int]:
 
 
 def engine(job_id: str) -> int:
-    """The run's own process (`python -m prefect.engine`)."""
+    """The run's own process (the pool's command, `python -m flows.engine`), which leads a
+    session of its own: a kill of its group reaches the run, not the worker."""
     for pid in flow_run_pids(job_id):
         try:
-            if b"prefect.engine" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            if b"flows.engine" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                assert os.getsid(pid) == pid, f"run process {pid} shares its worker's session"
                 return pid
         except OSError:
             continue

@@ -119,8 +119,10 @@ def test_stack_leaves_shard_runs_to_the_workers_on_the_shards_queue(one_command_
         extra = subprocess.Popen(
             [stack.PREFECT, "worker", "start", "--pool", stack.POOL, "--work-queue", "shards",
              "--limit", "1", "--name", "extra-shards"],
-            env={**running.env, "PREFECT_WORKER_QUERY_SECONDS": "2"}, cwd=REPO, stdout=out,
-            stderr=subprocess.STDOUT, start_new_session=True)
+            # the pool's command, `python -m flows.engine`, needs the venv's python on PATH
+            env={**running.env, "PREFECT_WORKER_QUERY_SECONDS": "2",
+                 "PATH": stack.run_path(running.env.get("PATH"))},
+            cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     def online() -> list[str]:
         found = httpx.post(f"{running.api}/work_pools/{stack.POOL}/workers/filter", json={},
                            timeout=30)
