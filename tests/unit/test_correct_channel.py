@@ -9,19 +9,10 @@ import pytest
 from bench import build_typo_channel as build
 from sluice import typo_channel_table as table
 from sluice.config import CorrectConfig
-from sluice.correct import THREE_EDIT_LETTERS, correct_outside_entities, load_speller
+from sluice.correct import THREE_EDIT_LETTERS
 from sluice.typo_channel import channel_cost
 from sluice.typo_cost import FIRST_LETTER, SLIP, typo_cost
-
-
-@pytest.fixture(scope="module")
-def speller():
-    return load_speller()
-
-
-def changes(speller, text: str) -> list[tuple[str, str]]:
-    _, corrections = correct_outside_entities(text, [], speller, None, CorrectConfig())
-    return [(c.before, c.after) for c in corrections]
+from tests.unit.test_correct_recall import changes
 
 
 @pytest.mark.parametrize(("word", "meant", "other"), [
