@@ -23,7 +23,7 @@ from prefect import get_client
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
-from prefect.exceptions import FlowPauseTimeout, NotPausedError, ObjectNotFound
+from prefect.exceptions import FlowPauseTimeout, NotPausedError, ObjectNotFound, Pause
 from prefect.flow_runs import resume_flow_run, suspend_flow_run
 from prefect.settings import PREFECT_API_URL
 from prefect.states import Cancelled, Cancelling, Paused, Scheduled
@@ -153,6 +153,12 @@ def pause(job_id: str | UUID, warm_s: float = WARM_PAUSE_S) -> None:
         for target in [run.id, *_running_shards(client, str(run.id))]:
             try:
                 suspend_flow_run(flow_run_id=target, timeout=None)
+            except Pause as exc:
+                # The client retried a suspend the server had already made (its answer was
+                # lost or slow under load): the server rejects the repeat with the run's
+                # current state, and Prefect raises that as a Pause signal.
+                if not (exc.state and exc.state.is_paused()):
+                    raise SluiceError(f"job {run.id} could not pause: {exc}") from None
             except RuntimeError as exc:
                 if target != run.id and client.read_flow_run(target).state.is_final():
                     continue  # a shard that ended since it was listed: nothing left to pause
