@@ -40,4 +40,5 @@ def task_runs(flow_run_id) -> list:
 
 
 def whole_batch_done(run) -> bool:
-    return run.name.startswith("whole_batch") and run.state.is_completed()
+    # a task run the server has created from its first event may not have a state yet
+    return run.name.startswith("whole_batch") and run.state is not None and run.state.is_completed()
