@@ -270,12 +270,7 @@ _LOCK = threading.Lock()
 def worker(memory_mb: int) -> Iterator[Worker]:
     """An idle worker of this process, or a new one: concurrent tasks each get their own."""
     with _LOCK:
-        found = next((w for w in _IDLE if w.memory_mb == memory_mb), None)
-        if found is not None:
-            _IDLE.remove(found)
-        else:
-            found = Worker(memory_mb)
-            _ALL.append(found)
+        found = _take(memory_mb)
     try:
         yield found
     finally:
@@ -288,12 +283,20 @@ def start_idle_worker(memory_mb: int) -> Worker:
     job's first parse then finds its imports done (lxml, trafilatura, pypdf, ftfy). None
     started twice: an idle one of that limit is returned as it is."""
     with _LOCK:
-        found = next((w for w in _IDLE if w.memory_mb == memory_mb), None)
-        if found is None:
-            found = Worker(memory_mb)
-            _ALL.append(found)
-            _IDLE.append(found)
+        found = _take(memory_mb)
         found.spawn()  # under the lock: no task takes it while it starts
+        _IDLE.append(found)
+    return found
+
+
+def _take(memory_mb: int) -> Worker:
+    """An idle worker of this limit, taken off the idle list, or a new one. Under _LOCK."""
+    found = next((w for w in _IDLE if w.memory_mb == memory_mb), None)
+    if found is None:
+        found = Worker(memory_mb)
+        _ALL.append(found)
+    else:
+        _IDLE.remove(found)
     return found
 
 
