@@ -1,18 +1,27 @@
-"""Peak RSS of every process of a process tree (a `sluice run` and its server and workers),
-read from /proc while the tree runs: bench/scaling.py's memory figures."""
+"""Peak RSS and CPU time of every process of a process tree (a `sluice run` and its server and
+workers), read from /proc while the tree runs: bench/scaling.py's memory and CPU figures."""
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
 PROC = Path("/proc")
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def parent_of(stat_text: str) -> int:
     """The parent pid in a /proc/PID/stat line; the command name in parentheses may itself
     hold spaces and parentheses, so the fields are counted after the last ')'."""
     return int(stat_text.rsplit(")", 1)[1].split()[1])
+
+
+def cpu_seconds(stat_text: str) -> float:
+    """User plus system CPU seconds of a process (all its threads) in a /proc/PID/stat line:
+    utime and stime are the 14th and 15th fields, the 12th and 13th after the ')'."""
+    fields = stat_text.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def status_kb(status_text: str, key: str) -> int:
@@ -54,7 +63,9 @@ def _parents() -> dict[int, int]:
 
 class TreeWatch(threading.Thread):
     """Polls a process tree until stopped. peaks: pid -> {command, peak_mb (VmHWM, the
-    kernel's own high-water mark, so a peak between two polls is not missed)};
+    kernel's own high-water mark, so a peak between two polls is not missed), cpu_s (its CPU
+    seconds at the last poll that saw it: up to one poll's worth short for a process that
+    ends)};
     tree_max_mb: the largest sum of the tree's current RSS seen at one poll."""
 
     def __init__(self, root: int, every: float = 0.25) -> None:
@@ -71,12 +82,13 @@ class TreeWatch(threading.Thread):
     def poll(self) -> None:
         total = 0
         for pid in descendants(self.root, _parents()):
-            status = _read(PROC / str(pid) / "status")
-            if status is None:
+            status, stat = _read(PROC / str(pid) / "status"), _read(PROC / str(pid) / "stat")
+            if status is None or stat is None:
                 continue
             total += status_kb(status, "VmRSS")
             seen = self.peaks.setdefault(pid, {"command": _command(pid), "peak_mb": 0.0})
             seen["peak_mb"] = max(seen["peak_mb"], status_kb(status, "VmHWM") / 1024)
+            seen["cpu_s"] = cpu_seconds(stat)
         self.tree_max_mb = max(self.tree_max_mb, total / 1024)
 
     def stop(self) -> None:

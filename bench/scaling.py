@@ -1,14 +1,15 @@
-"""Scaling: `sluice run` on growing corpora, docs/min and peak RSS of each process.
+"""Scaling: `sluice run` on growing corpora, docs/min, peak RSS and CPU of each process.
 
 Usage: python bench/scaling.py [--sizes 1000,4000,16000,64000] [--format folder|jsonl]
 The corpus is the non-empty Reuters bodies (../shared/corpora/reuters-21578.jsonl.gz, 19,043)
 in file order; a size beyond them repeats them, each repeat made distinct (and so processed,
 not skipped as stored unchanged) by a line "Reference k-i." (bench/peers_corpus.py). Each size
 runs once, in order, as a user would run it: a fresh store and output folder, Sluice's own
-temporary Prefect server. /proc is read every 0.25 s for the peak RSS (VmHWM) of every process
-of the run's tree: the job's process, the server, parse and NER workers. Cost is linear when
-the marginal rate, (n2 - n1) / (t2 - t1) between two sizes, stays flat. Prints the load
-average before and after each size; writes bench/results/scaling-<time>.json. Not a test.
+temporary Prefect server. /proc is read every 0.25 s for the peak RSS (VmHWM) and the CPU time
+of every process of the run's tree: the job's process, the server, parse and NER workers. Cost
+is linear when the marginal rate, (n2 - n1) / (t2 - t1) between two sizes, stays flat. Prints
+the load average before and after each size; writes bench/results/scaling-<time>.json. Not a
+test.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def run_size(n: int, bodies: list[str], fmt: str, tmp: Path) -> dict:
                                key=lambda p: -p["peak_mb"])}
     others = [p["peak_mb"] for p in row["processes"] if p["pid"] != proc.pid]
     row["largest_other_peak_mb"] = max(others, default=0)
+    row["cpu_s"] = round(sum(p.get("cpu_s", 0.0) for p in row["processes"]), 1)
     try:
         row["summary"] = stats.parse_sluice_summary(text)
     except ValueError as exc:
@@ -69,22 +71,24 @@ def run_size(n: int, bodies: list[str], fmt: str, tmp: Path) -> dict:
 
 def table(rows: list[dict]) -> str:
     lines = ["| documents | wall (s) | docs/min (end to end) | docs/min (flow) | marginal docs/min "
-             "| peak RSS, job process (MB) | largest other process (MB) | whole tree (MB) | load |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| peak RSS, job process (MB) | largest other process (MB) | whole tree (MB) "
+             "| CPU, whole tree (s) | load |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     done = [r for r in rows if r["rc"] == 0 and "summary" in r]  # a failed run is not a time
     rates = stats.marginal_rates([(r["docs"], r["wall_s"]) for r in done])
     marginals = dict(zip((id(r) for r in done), rates, strict=True))
     for r in rows:
         if id(r) not in marginals:
             lines.append(f"| {r['docs']:,} | failed after {r['wall_s']:.1f} s (rc {r['rc']}) "
-                         f"| | | | | | | {r['load_before']:.1f} -> {r['load_after']:.1f} |")
+                         f"| | | | | | | | {r['load_before']:.1f} -> {r['load_after']:.1f} |")
             continue
         s, rate = r["summary"], marginals[id(r)]
         flow = f"{s['processed'] / s['flow_wall_s'] * 60:,.0f}"
         marginal = f"{rate:,.0f}" if rate else ""
         lines.append(f"| {r['docs']:,} | {r['wall_s']:.1f} | {r['docs'] / r['wall_s'] * 60:,.0f} "
                      f"| {flow} | {marginal} | {r['main_peak_mb']} | {r['largest_other_peak_mb']} "
-                     f"| {r['tree_max_mb']} | {r['load_before']:.1f} -> {r['load_after']:.1f} |")
+                     f"| {r['tree_max_mb']} | {r.get('cpu_s', '')} "
+                     f"| {r['load_before']:.1f} -> {r['load_after']:.1f} |")
     return "\n".join(lines)
 
 
@@ -111,8 +115,10 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)
         r = rows[-1]
         print(f"{n:>7,} docs: {r['wall_s']:.1f} s rc={r['rc']}  peak RSS job {r['main_peak_mb']} "
-              f"MB, other {r['largest_other_peak_mb']} MB, tree {r['tree_max_mb']} MB  load "
-              f"{r['load_before']:.2f} -> {r['load_after']:.2f}", flush=True)
+              f"MB, other {r['largest_other_peak_mb']} MB, tree {r['tree_max_mb']} MB  CPU "
+              f"{r['cpu_s']} s  load {r['load_before']:.2f} -> {r['load_after']:.2f}", flush=True)
+        for p in sorted(r["processes"], key=lambda p: -p.get("cpu_s", 0.0)):
+            print(f"    {p.get('cpu_s', 0.0):8.1f} s CPU {p['peak_mb']:6} MB  {p['command'][:90]}")
         # after every size: a run stopped early keeps what it measured
         path.write_text(json.dumps({"format": args.format, "sluice": code, "rows": rows},
                                    indent=1))

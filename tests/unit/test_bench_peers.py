@@ -18,7 +18,7 @@ from bench.peers_corpus import (
     write_folder,
     write_jsonl,
 )
-from bench.peers_rss import TreeWatch, descendants, parent_of, status_kb
+from bench.peers_rss import TICKS, TreeWatch, cpu_seconds, descendants, parent_of, status_kb
 from bench.peers_stats import (
     marginal_rates,
     medians,
@@ -130,6 +130,21 @@ def test_proc_fields_are_read_past_a_command_with_parentheses():
     assert status_kb(status, "VmHWM") == 524288
     assert status_kb(status, "VmSwap") == 0
     assert descendants(1, {2: 1, 3: 2, 4: 9, 5: 3}) == {1, 2, 3, 5}
+    stat = f"4242 (python (x) y) S 17 4242 4242 0 -1 4194560 1 2 3 4 {3 * TICKS} {TICKS} 0 0"
+    assert cpu_seconds(stat) == pytest.approx(4.0)
+
+
+def test_tree_watch_counts_the_cpu_of_a_busy_child():
+    busy = "import time\nwhile time.process_time() < 0.6: pass\ntime.sleep(0.5)"
+    code = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {busy!r}])"
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    watch = TreeWatch(proc.pid, every=0.1)
+    watch.start()
+    proc.wait()
+    watch.stop()
+    child = [p for pid, p in watch.peaks.items() if pid != proc.pid]
+    assert len(child) == 1 and child[0]["cpu_s"] >= 0.55
+    assert watch.peaks[proc.pid]["cpu_s"] < 0.5  # the parent only waits (its imports aside)
 
 
 def test_tree_watch_sees_the_peak_of_a_child_process():
