@@ -33,13 +33,14 @@ from peers_rss import TreeWatch  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_size(n: int, bodies: list[str], fmt: str, tmp: Path) -> dict:
+def run_size(n: int, bodies: list[str], fmt: str, tmp: Path, sets: list[str]) -> dict:
     texts = corpus_texts(n, bodies)
     source = (write_folder(texts, tmp / "folder") if fmt == "folder"
               else write_jsonl(texts, tmp / "corpus.jsonl"))
     del texts
     cmd = [str(ROOT / ".venv" / "bin" / "sluice"), "run", str(source),
-           "--store", f"sqlite:///{tmp}/sluice.db", "--out", str(tmp / "out")]
+           "--store", f"sqlite:///{tmp}/sluice.db", "--out", str(tmp / "out"),
+           *(arg for kv in sets for arg in ("--set", kv))]
     load_before = os.getloadavg()[0]
     log = tmp / "output.log"
     started = time.perf_counter()
@@ -52,7 +53,8 @@ def run_size(n: int, bodies: list[str], fmt: str, tmp: Path) -> dict:
         watch.stop()
     wall = time.perf_counter() - started
     text = log.read_text(errors="replace")
-    row = {"docs": n, "rc": rc, "wall_s": round(wall, 1), "load_before": round(load_before, 2),
+    row = {"docs": n, "sets": sets, "rc": rc, "wall_s": round(wall, 1),
+           "load_before": round(load_before, 2),
            "load_after": round(os.getloadavg()[0], 2),
            "main_peak_mb": round(watch.peaks.get(proc.pid, {}).get("peak_mb", 0.0)),
            "tree_max_mb": round(watch.tree_max_mb),
@@ -96,6 +98,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,4000,16000,64000")
     ap.add_argument("--format", choices=["folder", "jsonl"], default="folder")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="passed to `sluice run --set` (repeatable), e.g. ner.processes=2")
     args = ap.parse_args()
     if not REUTERS.exists():
         sys.exit(f"missing {REUTERS}: the benchmark needs ../shared")
@@ -110,7 +114,7 @@ def main() -> None:
     for n in (int(s) for s in args.sizes.split(",")):
         tmp = Path(tempfile.mkdtemp(prefix=f"sluice-scaling-{n}-"))
         try:
-            rows.append(run_size(n, bodies, args.format, tmp))
+            rows.append(run_size(n, bodies, args.format, tmp, args.set))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         r = rows[-1]
@@ -120,7 +124,8 @@ def main() -> None:
         for p in sorted(r["processes"], key=lambda p: -p.get("cpu_s", 0.0)):
             print(f"    {p.get('cpu_s', 0.0):8.1f} s CPU {p['peak_mb']:6} MB  {p['command'][:90]}")
         # after every size: a run stopped early keeps what it measured
-        path.write_text(json.dumps({"format": args.format, "sluice": code, "rows": rows},
+        path.write_text(json.dumps({"format": args.format, "sets": args.set, "sluice": code,
+                                    "rows": rows},
                                    indent=1))
     print("\n" + table(rows))
     print(f"\nevery run: {path}")
