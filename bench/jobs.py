@@ -1,12 +1,13 @@
 """Job-control latencies on a local stack: pause, resume, cancel and a dead worker (medians).
 
     PYTHONPATH=. .venv/bin/python bench/jobs.py [--runs 3] [--docs 300] [--batch-size 10]
-        [--pause-after DOCS] [--warm-for SECONDS] [--no-dead-worker]
+        [--pause-after DOCS] [--warm-for SECONDS] [--no-dead-worker] [--corpus reuters]
 
 Starts its own stack (server on a free loopback port, pool, NER limit, deployments, the job
 worker and the shard worker, the crash-detecting automation, heartbeats every 30 s), then per
-run submits a job over a generated corpus, pauses it once `--pause-after` documents (default
-three batches) are stored, resumes it, and cancels it later. Times:
+run submits a job over a corpus (generated: two short paragraphs per file; `--corpus reuters`:
+the Reuters bodies of ../shared as .txt files), pauses it once `--pause-after` documents
+(default three batches) are stored, resumes it, and cancels it later. Times:
 - pause: request -> the run holds after the batch it was storing, its models loaded (its
   `job.paused` event; `--warm-for 0`: the run's process has exited, Suspended, its worker
   slot free);
@@ -45,12 +46,19 @@ from scripts.make_corpus import write_corpus
 from sluice.config import RunParams
 from sluice.io import jsonl, store
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peers_corpus import corpus_texts, reuters_bodies, write_folder  # noqa: E402
+
 CRASH_WAIT_S = stack.CRASH_AFTER_S + 4 * int(stack.HEARTBEAT_S)
 
 
-def start_job(root: Path, docs: int, batch_size: int) -> tuple[str, str]:
+def start_job(root: Path, docs: int, batch_size: int, corpus: str = "generated"
+              ) -> tuple[str, str]:
     """A job over a fresh corpus of `docs` documents: (job id, store URL)."""
-    write_corpus(root / "corpus", docs)
+    if corpus == "reuters":
+        write_folder(corpus_texts(docs, reuters_bodies(docs)), root / "corpus")
+    else:
+        write_corpus(root / "corpus", docs)
     url = f"sqlite:///{root}/store.db"
     params = RunParams(source=str(root / "corpus"), store=url, out=str(root / "out"),
                        overrides={"batch_size": batch_size})
@@ -62,8 +70,8 @@ def stored_count(url: str, job: str) -> int:
 
 
 def measure_control(root: Path, docs: int, batch_size: int, pause_after: int, api: str,
-                    warm_s: float) -> dict:
-    job, url = start_job(root, docs, batch_size)
+                    warm_s: float, corpus: str = "generated") -> dict:
+    job, url = start_job(root, docs, batch_size, corpus)
 
     def stored() -> int:
         return stored_count(url, job)
@@ -181,10 +189,10 @@ def model_load_s(env: dict[str, str]) -> float:
 
 
 def measure_dead_worker(root: Path, docs: int, batch_size: int, pause_after: int,
-                        worker: Child, env: dict[str, str]) -> dict:
+                        worker: Child, env: dict[str, str], corpus: str = "generated") -> dict:
     """Kill the job's worker and its flow-run process together; time until Crashed; then
     a new worker, `sluice resume`, and the exactly-once check."""
-    job, url = start_job(root, docs, batch_size)
+    job, url = start_job(root, docs, batch_size, corpus)
     stack.wait_for(lambda: stored_count(url, job), lambda n: n >= pause_after, "first batches",
                    every_s=0.2, timeout_s=1800)
     for pid in [worker.process.pid, *stack.flow_run_pids(job)]:  # the machine is lost
@@ -232,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
                              "exits, and resume starts a new one)")
     parser.add_argument("--no-dead-worker", action="store_true",
                         help="skip the dead-worker measurement (2-3 minutes a run)")
+    parser.add_argument("--corpus", choices=["generated", "reuters"], default="generated",
+                        help="reuters: the first --docs Reuters bodies of ../shared")
     args = parser.parse_args(argv)
     pause_after = args.pause_after or 3 * args.batch_size
     load_before = os.getloadavg()
@@ -250,12 +260,12 @@ def main(argv: list[str] | None = None) -> int:
             with temporary_settings(updates={PREFECT_API_URL: api}):
                 for i in range(args.runs):
                     run = measure_control(root / f"run{i}", args.docs, args.batch_size,
-                                          pause_after, api, args.warm_for)
+                                          pause_after, api, args.warm_for, args.corpus)
                     run["models_s"] = model_load_s(env)
                     if not args.no_dead_worker:
                         run |= measure_dead_worker(root / f"dead{i}", args.docs,
                                                    args.batch_size, pause_after, children[1],
-                                                   env)
+                                                   env, args.corpus)
                     print(f"run {i + 1}: " + ", ".join(f"{k} {v:.2f}" for k, v in run.items()),
                           flush=True)
                     runs.append(run)
@@ -263,8 +273,8 @@ def main(argv: list[str] | None = None) -> int:
             for child in reversed(children):
                 stack.stop(child.process)
     how = f"warm for {args.warm_for:g} s" if args.warm_for > 0 else "suspended (cold)"
-    print(f"{args.docs} documents, batch size {args.batch_size}, paused ({how}) or killed "
-          f"after {pause_after} stored")
+    print(f"{args.docs} documents ({args.corpus}), batch size {args.batch_size}, paused "
+          f"({how}) or killed after {pause_after} stored")
     print_table(runs)
     print_resume_target(runs)
     print("load average (1, 5, 15 min) before: {:.2f} {:.2f} {:.2f}".format(*load_before)
