@@ -104,7 +104,7 @@ def _deletes(word: str, max_distance: int) -> set[str]:
 def load_lexicon(cache_dir: Path | None = None) -> Lexicon:
     """From the cache when it matches the installed packages, else built (about 10 s) and
     cached. Never touches the network: every source ships inside a package."""
-    path = (cache_dir or caches.cache_dir()) / f"lexicon-{cache_key()}.npz"
+    path = lexicon_path(cache_dir)
     if path.exists():
         try:
             with np.load(path) as data:
@@ -114,6 +114,10 @@ def load_lexicon(cache_dir: Path | None = None) -> Lexicon:
     arrays = build_arrays()
     _save(path, arrays)
     return Lexicon(arrays)
+
+
+def lexicon_path(cache_dir: Path | None = None) -> Path:
+    return (cache_dir or caches.cache_dir()) / f"lexicon-{cache_key()}.npz"
 
 
 def cache_key() -> str:

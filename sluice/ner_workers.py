@@ -101,15 +101,27 @@ class NerPool:
         for worker in self.workers:
             worker.role, worker.fallback = "NER", "ner.processes=0 runs NER in the job's process"
         self.lock = threading.Lock()
+        self.correct, self._caches, self._caches_tried = correct, threading.Lock(), False
 
     def start(self) -> None:
         """Start every worker now, without waiting: they load their models meanwhile."""
+        self._caches_built()
         for worker in self.workers:
             worker.spawn()
+
+    def _caches_built(self) -> None:
+        """A missing lexicon is built once, before the workers start, not by each of them."""
+        with self._caches:
+            if self.correct and self.workers and not self._caches_tried:
+                from sluice.caches import build_missing_apart
+
+                build_missing_apart()
+                self._caches_tried = True
 
     def annotate(self, docs: Sequence[Document], cfg: PipelineConfig) -> Result:
         from sluice.correct import word_counts
 
+        self._caches_built()
         counts: dict[str, int] = {}
         if cfg.correct.enabled:
             floor = cfg.correct.corpus_min_count if cfg.correct.corpus_dwarf_ratio >= 1 else 1
