@@ -75,6 +75,8 @@ def test_first_letter_charge_keeps_the_meant_word(speller):
 
 
 def test_table_is_built_without_held_out_or_tuning_words():
+    if not build.CODESPELL.exists():
+        pytest.skip(f"the codespell list is not at {build.CODESPELL} (../shared absent)")
     pairs = build.codespell_pairs()
     held, tuning = build.held_out_words(), build.tuning_words()
     lower = [(w, f) for w, f in pairs if build._LOWER.fullmatch(w) and build._LOWER.fullmatch(f)]
