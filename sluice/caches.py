@@ -52,12 +52,11 @@ def build_missing_apart(timeout_s: float = 300.0) -> bool:
     with the cache there. A finished process gives all of its memory back. False when the
     build failed or timed out: the workers then build as before."""
     from sluice.known_words import lexicon_path
-    from sluice.spawn import spawn
+    from sluice.spawn import child_env, spawn
 
     if lexicon_path().exists():
         return True
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    proc = spawn([sys.executable, "-m", "sluice.caches"], env=env, stdin=subprocess.DEVNULL,
+    proc = spawn([sys.executable, "-m", "sluice.caches"], env=child_env(), stdin=subprocess.DEVNULL,
                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         return proc.wait(timeout_s) == 0 and lexicon_path().exists()

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from sluice.spawn import die_with, spawn
+from sluice.spawn import child_env, die_with, spawn
 
 PRELOAD = ("sluice.parse", "sluice.clean", "sluice.html")
 SANDBOX_OFF = "budgets.sandbox=false runs parse and clean in the job's process, without limits"
@@ -132,12 +132,11 @@ class Worker:
         self.stop()
         down_r, down_w = os.pipe()  # parent -> worker
         up_r, up_w = os.pipe()  # worker -> parent
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         args = [str(n) for n in (down_r, up_w, self._state.fileno(), self.memory_mb,
                                  os.getpid())] + [self.preload]
         self._proc = spawn(
-            [sys.executable, "-m", "sluice.sandbox", *args], env=env, stdin=subprocess.DEVNULL,
-            pass_fds=(down_r, up_w, self._state.fileno()))
+            [sys.executable, "-m", "sluice.sandbox", *args], env=child_env(),
+            stdin=subprocess.DEVNULL, pass_fds=(down_r, up_w, self._state.fileno()))
         os.close(down_r)
         os.close(up_w)
         self._conn = _Duplex(up_r, down_w)

@@ -17,6 +17,7 @@ import os
 import queue
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,12 @@ from typing import Any
 
 class Stopping(RuntimeError):
     """This process is stopping: it starts no child process any more."""
+
+
+def child_env() -> dict[str, str]:
+    """This environment with this interpreter's import path, so a `python -m sluice...` child
+    imports the same Sluice (a checkout run with PYTHONPATH, a worktree) as its parent."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
 
 
 def spawn(args: list[str], **popen: Any) -> subprocess.Popen[bytes]:
