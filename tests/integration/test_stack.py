@@ -124,8 +124,11 @@ def test_stack_leaves_shard_runs_to_the_workers_on_the_shards_queue(one_command_
                  "PATH": stack.run_path(running.env.get("PATH"))},
             cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     def online() -> list[str]:
-        found = httpx.post(f"{running.api}/work_pools/{stack.POOL}/workers/filter", json={},
-                           timeout=30)
+        try:
+            found = httpx.post(f"{running.api}/work_pools/{stack.POOL}/workers/filter",
+                               json={}, timeout=30)
+        except httpx.TimeoutException:  # the SQLite server's 60 s lock stall: ask again
+            return []
         return [w["name"] for w in found.json()] if found.status_code == 200 else []
 
     try:
