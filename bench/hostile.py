@@ -44,7 +44,7 @@ from bench.hostile_inputs import (  # noqa: E402
     make_texts,
 )
 from bench.hostile_pdf import make_pdfs  # noqa: E402
-from bench.hostile_run import JobRun, run_job, top_processes  # noqa: E402
+from bench.hostile_run import JobRun, peak_parts, run_job, top_processes  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -182,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
           f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"  peak of the job's processes at {job.peak_at}; highest peaks per process:")
     for line in top_processes(job):
+        print(f"    {line}")
+    print("  the job's processes at its peak:")
+    for line in peak_parts(job):
         print(f"    {line}")
     for task in report.slow_tasks[:5]:
         print(f"  slow stage task run: {task.name} {task.seconds:.1f} s "

@@ -34,12 +34,19 @@ class JobRun:
     peak_at: str = ""  # the wall-clock time of the job's peak, to find it in the job's log
     seen: dict[int, str] = field(default_factory=dict)
     peaks: dict[int, int] = field(default_factory=dict)  # MB, per process
+    at_peak: dict[int, int] = field(default_factory=dict)  # MB, per job process at its peak
 
 
 def top_processes(job: JobRun, n: int = 3) -> list[str]:
     """The processes with the highest peak RSS: 'MB command'."""
     top = sorted(job.peaks.items(), key=lambda item: -item[1])[:n]
     return [f"{mb} MB {job.seen[pid][:90]}" for pid, mb in top]
+
+
+def peak_parts(job: JobRun) -> list[str]:
+    """What made up the job's peak: 'MB command' of each process alive at that moment."""
+    parts = sorted(job.at_peak.items(), key=lambda item: -item[1])
+    return [f"{mb} MB {job.seen.get(pid, '?')[:90]}" for pid, mb in parts]
 
 
 def _limits(as_limit_mb: int) -> None:
@@ -95,6 +102,8 @@ def _watch(proc: subprocess.Popen[bytes], job: JobRun, args: argparse.Namespace)
         job.peak_tree_mb = max(job.peak_tree_mb, int(total))
         if total - server > job.peak_job_mb:
             job.peak_job_mb, job.peak_at = int(total - server), time.strftime("%H:%M:%S")
+            job.at_peak = {pid: int(rss) for pid, (cmd, rss) in tree.items()
+                           if "uvicorn" not in cmd}
         if total > args.kill_rss_mb or time.monotonic() > deadline:
             job.killed = "memory" if total > args.kill_rss_mb else "timeout"
             _stop(proc)

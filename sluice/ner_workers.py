@@ -39,13 +39,14 @@ def default_processes() -> int:
     """One worker per core but one, which the job's own process keeps busy with the next
     batch's parse and clean meanwhile (`ner.overlap`), and at most MAX_DEFAULT: with NER and
     correction about 60 % of a batch's work, a few workers are as fast as the rest of the
-    flow, and each holds its own models (about 280 MB). On 2 cores: 1 worker, which keeps the
-    hostile-input job within 1 GB where 2 did not (README, Throughput)."""
+    flow, and each holds its own models (about 200 MB). On 2 cores, 2 workers: one worker
+    was busy 94 % of a run while the other core idled half the time, and a second worker
+    made the run 20-22 % faster (README, Throughput)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores - 1, MAX_DEFAULT))
+    return max(min(cores, 2), min(cores - 1, MAX_DEFAULT))
 
 
 def processes_for(cfg: PipelineConfig) -> int:
@@ -75,7 +76,7 @@ def annotate_part(part: Part, token: str, counts: dict[str, int], ner_cfg: NerCo
     """One part in a worker: the models are the process's (loaded by `warm`); a document that
     raises fails alone, as in the job's process (sluice.isolate)."""
     from sluice.correct import load_speller
-    from sluice.ner import load_ner
+    from sluice.ner import ner_model
 
     speller = load_speller() if correct_cfg.enabled else None
     vocab = None
@@ -85,7 +86,7 @@ def annotate_part(part: Part, token: str, counts: dict[str, int], ner_cfg: NerCo
             _VOCAB[token] = speller.frequent_unknown(counts, correct_cfg.corpus_min_count,
                                                      correct_cfg.corpus_dwarf_ratio)
         vocab = _VOCAB[token]
-    annotate = partial(annotate_documents, nlp=load_ner(ner_cfg.model), speller=speller,
+    annotate = partial(annotate_documents, nlp=ner_model(ner_cfg.model), speller=speller,
                        ner_cfg=ner_cfg, correct_cfg=correct_cfg, vocab=vocab)
     return isolate("ner", annotate, part)
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from sluice.memory import release_free_memory
 from sluice.spawn import child_env, die_with, spawn
 
 PRELOAD = ("sluice.parse", "sluice.clean", "sluice.html")
@@ -189,6 +190,9 @@ def _serve(conn: _Duplex, running: mmap.mmap, memory_mb: int, preload: list[str]
         except EOFError:  # the parent is gone
             return
         _serve_batch(conn, running, fn, items)
+        # a long document's working memory (spaCy's activations, lxml's tree) is freed but
+        # kept by glibc: returned here, or two NER workers each sit on their largest batch
+        release_free_memory()
 
 
 def _serve_batch(conn: _Duplex, running: mmap.mmap, fn: Callable[[Any], Any],

@@ -8,7 +8,7 @@ from sluice.config import PipelineConfig
 from sluice.correct import load_speller
 from sluice.device import DeviceChoice, select_device
 from sluice.isolate import isolate
-from sluice.ner import annotate_documents, load_ner
+from sluice.ner import annotate_documents, ner_model
 from sluice.ner_workers import pool_for, processes_for
 from sluice.records import Document, Failure
 from sluice.redact import redact_url
@@ -40,7 +40,7 @@ def annotate_batch(docs: Sequence[Document],
     else:
         choice = device_for(cfg, docs)
         speller = load_speller() if cfg.correct.enabled else None
-        annotate = partial(annotate_documents, nlp=load_ner(cfg.ner.model), speller=speller,
+        annotate = partial(annotate_documents, nlp=ner_model(cfg.ner.model), speller=speller,
                            ner_cfg=cfg.ner, correct_cfg=cfg.correct)
         done, failures = isolate("ner", annotate, docs)
     marked = [d.model_copy(update={"metadata": {**d.metadata, "ner_device": choice.device}})

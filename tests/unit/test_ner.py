@@ -148,3 +148,25 @@ def test_ner_long_speech_in_pieces_has_the_entities_of_the_whole(nlp):
     pieces = find_entities([text], nlp, batch_chars=20_000)[0]
     assert len(cut_points(text, 20_000)) >= 3
     assert pieces == whole and len(whole) > 200
+
+
+def test_ner_model_is_loaded_afresh_past_its_vocabulary_growth(monkeypatch):
+    """spaCy keeps a lexeme per distinct token it saw: past VOCAB_GROWTH new ones the model
+    is reloaded (the memory freed), and the entities stay the same."""
+    import random
+    import string
+
+    from sluice import ner
+
+    monkeypatch.setattr(ner, "VOCAB_GROWTH", 5_000)
+    text = "Reuters reported that Shell sold its stake in Rotterdam to Total on Monday."
+    first = ner.ner_model()
+    [before] = find_entities([text], first)
+    rnd = random.Random(7)
+    junk = " ".join("".join(rnd.choices(string.ascii_lowercase, k=9)) for _ in range(6_000))
+    find_entities([junk], first)
+    assert len(first.vocab) > 6_000  # the junk words became lexemes
+    fresh = ner.ner_model()
+    assert fresh is not first and len(fresh.vocab) < 6_000
+    assert find_entities([text], fresh) == [before]
+    assert ner.ner_model() is fresh  # not reloaded again while under the growth

@@ -21,3 +21,37 @@ def test_sandbox_idle_worker_is_started_and_taken_by_the_first_batch() -> None:
             other.stop()
     finally:
         started.stop()
+
+
+def _fragment(_: object) -> int:
+    """Frees 200 MB of 2 KB blocks but every 64th, which pins glibc's heap pages (no
+    automatic trim can give them back)."""
+    blocks = [bytearray(2048) for _ in range(100_000)]
+    kept = blocks[::64]
+    del blocks
+    _fragment.kept = kept  # lives on in the worker, as a long job's state would
+    return len(kept)
+
+
+def _rss_mb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return int(status.read().split("VmRSS:")[1].split()[0]) // 1024
+
+
+def test_sandbox_worker_returns_freed_memory_after_each_batch() -> None:
+    import ctypes.util
+    import sys
+
+    import pytest
+
+    if not sys.platform.startswith("linux") or not ctypes.util.find_library("c"):
+        pytest.skip("malloc_trim is glibc's")
+    memory_mb = 779
+    with sandbox.worker(memory_mb) as found:
+        [outcome] = found.map(abs, [-1], [30.0])
+        before = _rss_mb(found._proc.pid)
+        [outcome] = found.map(_fragment, [None], [60.0])
+        assert outcome.status == "ok", outcome.value
+        found.map(abs, [-2], [30.0])  # the trim follows a batch's answer: one more batch
+        # without the trim the worker keeps about 200 MB; the kept blocks are 3 MB
+        assert _rss_mb(found._proc.pid) - before < 60
