@@ -105,10 +105,13 @@ class NerPool:
         self.correct, self._caches, self._caches_tried = correct, threading.Lock(), False
 
     def start(self) -> None:
-        """Start every worker now, without waiting: they load their models meanwhile."""
+        """Start the first worker now, without waiting: it loads its models meanwhile. The
+        others start with the first batch that has a share for each (`shares_for`): a job of a
+        few small documents never pays for them, and on 2 cores their model loads would
+        compete with the server's boot and the job's imports (one small document: +1.6 s)."""
         self._caches_built()
-        for worker in self.workers:
-            worker.spawn()
+        if self.workers:
+            self.workers[0].spawn()
 
     def _caches_built(self) -> None:
         """A missing lexicon is built once, before the workers start, not by each of them."""
@@ -129,15 +132,23 @@ class NerPool:
             counts = word_counts((doc.text for doc in docs), floor)
         fn = partial(annotate_part, token=uuid.uuid4().hex, counts=counts, ner_cfg=cfg.ner,
                      correct_cfg=cfg.correct)
-        shares = split_by_chars(docs, len(self.workers), cfg.ner.max_chars)
-        with self.lock, ThreadPoolExecutor(len(self.workers)) as threads:
-            results = list(threads.map(partial(run_share, fn=fn, cfg=cfg), self.workers, shares))
+        workers = self.workers[:shares_for(docs, len(self.workers), cfg.ner)]
+        shares = split_by_chars(docs, len(workers), cfg.ner.max_chars)
+        with self.lock, ThreadPoolExecutor(len(workers)) as threads:
+            results = list(threads.map(partial(run_share, fn=fn, cfg=cfg), workers, shares))
         done = [doc for found, _ in results for doc in found]
         return done, [failure for _, failed in results for failure in failed]
 
     def stop(self) -> None:
         for worker in self.workers:
             worker.stop()
+
+
+def shares_for(docs: Sequence[Document], workers: int, ner_cfg: NerConfig) -> int:
+    """Workers a batch is split over: one per `ner.batch_chars` of its text (spaCy's part),
+    at most `workers`, at least 1; a worker that would get less than a part is not woken."""
+    chars = sum(min(len(doc.text), ner_cfg.max_chars) for doc in docs)
+    return max(1, min(workers, -(-chars // ner_cfg.batch_chars)))
 
 
 def split_by_chars(docs: Sequence[Document], shares: int, max_chars: int) -> list[Part]:

@@ -14,7 +14,7 @@ from sluice.clean import clean_documents
 from sluice.config import load_config
 from sluice.correct import load_speller
 from sluice.ner import annotate_documents, load_ner
-from sluice.ner_workers import NerPool, processes_for, split_by_chars
+from sluice.ner_workers import NerPool, processes_for, shares_for, split_by_chars
 from sluice.records import Document
 
 REUTERS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "reuters-21578.jsonl.gz"
@@ -178,3 +178,23 @@ def test_ner_worker_memory_stays_flat_on_a_100_000_character_document() -> None:
 def _peak_mb(pid: int) -> int:
     with open(f"/proc/{pid}/status") as status:
         return int(status.read().split("VmHWM:")[1].split()[0]) // 1024
+
+
+def test_ner_workers_past_the_first_start_with_a_batch_that_has_a_share_for_them() -> None:
+    cfg = config(**{"ner.processes": 2, "ner.batch_chars": 1000})
+    small = [doc(0, "Shell sold its stake in Rotterdam.")]
+    large = [doc(n, "Shell sold its stake in Rotterdam to Total on Monday. " * 20)
+             for n in range(4)]
+    assert shares_for(small, 2, cfg.ner) == 1
+    assert shares_for(large, 2, cfg.ner) == 2 and shares_for(large, 8, cfg.ner) == 5
+    pool = NerPool(2, cfg.ner.model, False, cfg.budgets.memory_mb)
+    try:
+        pool.start()
+        [done], failures = pool.annotate(small, cfg)
+        assert failures == [] and done.entities
+        assert pool.workers[1]._proc is None  # one small document woke one worker
+        found, failures = pool.annotate(large, cfg)
+        assert failures == [] and [d.id for d in found] == [d.id for d in large]
+        assert pool.workers[1]._proc is not None and pool.workers[1]._proc.poll() is None
+    finally:
+        pool.stop()
