@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes.util
+import sys
+
+import pytest
+
 from sluice import sandbox
 
 
@@ -38,14 +43,9 @@ def _rss_mb(pid: int) -> int:
         return int(status.read().split("VmRSS:")[1].split()[0]) // 1024
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not ctypes.util.find_library("c"),
+                    reason="malloc_trim is glibc's")
 def test_sandbox_worker_returns_freed_memory_after_each_batch() -> None:
-    import ctypes.util
-    import sys
-
-    import pytest
-
-    if not sys.platform.startswith("linux") or not ctypes.util.find_library("c"):
-        pytest.skip("malloc_trim is glibc's")
     memory_mb = 779
     with sandbox.worker(memory_mb) as found:
         [outcome] = found.map(abs, [-1], [30.0])
