@@ -50,4 +50,11 @@ def _edge_indices(keys: list[str], edge: int) -> tuple[set[int], set[int]]:
 
 def _page_furniture(line: str) -> bool:
     """Short lines with words: what a page header or footer looks like."""
-    return 8 <= len(line) <= 80 and sum(c.isalpha() for c in line) >= 5
+    if not 8 <= len(line) <= 80:
+        return False
+    letters = 0
+    for c in line:  # counted only up to the five needed: most lines have them at once
+        letters += c.isalpha()
+        if letters == 5:
+            return True
+    return False

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from dateutil import parser as dateparser
 
@@ -132,6 +132,10 @@ _GATES = {
     "decade_apos": re.compile(r"0's"),  # "the 80's", "early 80's"
     "year_list": re.compile(r"\d,[12]\d"), "std_year": re.compile(r"Std|ISO|IEC|ANSI"),
 }
+# A month name is a required part of every pattern that holds one: a text without any (about
+# half of news wires) skips those patterns after a single search.
+_MONTH_KINDS = {kind for kind, pattern in _PATTERNS if _MONTH in pattern}
+_ANY_MONTH = re.compile(_MONTH)
 # Numbers in links and addresses are no dates. Bounded, so a long run without spaces stays
 # linear.
 _LINKS = re.compile(r"\b(?:https?://|www\.)\S{1,2000}|(?<![^\s<(\[\"'])[^\s@]{1,200}@\S{1,500}")
@@ -143,8 +147,28 @@ _FIXED = {"iso", "iso_slash", "numeric", "year", "year_range", "decade", "decade
 _DAY_MON_YEAR = re.compile(r"\s*\d{1,2}-[A-Za-z]{3}-\d{4}")
 
 
+# document_date reads a full date from at most this many characters of the text
+DATE_HEAD = 1000
+
+
 def document_date(metadata: dict[str, Any], text: str = "") -> date | None:
     """The date in metadata ("date"), else the first full date early in the text."""
+    return _metadata_date(metadata) or _first_full_date(_mentions(text[:DATE_HEAD]))
+
+
+def dated(metadata: dict[str, Any], text: str,
+          country: str | None = None) -> tuple[date | None, list[dict[str, Any]]]:
+    """document_date(metadata, text) and find_dates(text, that date, country), the same two
+    results; where the text is no longer than document_date reads, it is scanned once."""
+    mentions = _mentions(text)
+    anchor = _metadata_date(metadata)
+    if anchor is None:
+        anchor = _first_full_date(mentions if len(text) <= DATE_HEAD
+                                  else _mentions(text[:DATE_HEAD]))
+    return anchor, _resolved(mentions, anchor, country)
+
+
+def _metadata_date(metadata: dict[str, Any]) -> date | None:
     raw = str(metadata.get("date") or "")
     day_first = _DAY_MON_YEAR.match(raw)  # Reuters: "26-FEB-1987 15:02:20.00", with trailers
     try:
@@ -154,7 +178,11 @@ def document_date(metadata: dict[str, Any], text: str = "") -> date | None:
             return dateparser.parse(raw, fuzzy=True).date()  # ISO from e-mail headers
     except (ValueError, OverflowError):
         pass
-    for m in find_dates(text[:1000], None):
+    return None
+
+
+def _first_full_date(mentions: list[Mention]) -> date | None:
+    for m in _resolved(mentions, None, None):
         if re.fullmatch(r"\d{4}-\d\d-\d\d", m["iso"]):
             return date.fromisoformat(m["iso"])
     return None
@@ -164,12 +192,29 @@ def find_dates(text: str, anchor: date | None,
                country: str | None = None) -> list[dict[str, Any]]:
     """Resolved date mentions in text order: text, start, end, iso. `country` (an ISO code)
     picks the calendar for named days such as Thanksgiving."""
+    return _resolved(_mentions(text), anchor, country)
+
+
+class Mention(NamedTuple):
+    """A date phrase as matched, with the text around it that decides its reading."""
+
+    kind: str
+    match: re.Match[str]
+    before: str
+    after: str
+
+
+def _mentions(text: str) -> list[Mention]:
+    """The date phrases of a text, each span taken by the first kind that matches it. Which
+    phrases these are does not depend on the anchor, only how they resolve."""
     taken = bytearray(len(text))  # 1 where a phrase (or a link) already lies: linear
     for m in _LINKS.finditer(text):
         taken[m.start():m.end()] = b"\1" * (m.end() - m.start())
     found = []
+    months = _ANY_MONTH.search(text) is not None
     for kind, pattern in _COMPILED:
-        if kind in _GATES and not _GATES[kind].search(text):
+        if (kind in _GATES and not _GATES[kind].search(text)) or (
+                not months and kind in _MONTH_KINDS):
             continue
         for m in pattern.finditer(text):
             if taken.find(1, m.start(), m.end()) >= 0 or not _one_span(kind, m):
@@ -177,19 +222,25 @@ def find_dates(text: str, anchor: date | None,
             # marked even when it resolves to nothing: "February 30" is not then "February"
             taken[m.start():m.end()] = b"\1" * (m.end() - m.start())
             before, after = text[max(0, m.start() - 160):m.start()], text[m.end():m.end() + 80]
-            if not_a_date(kind, m, before, after):
-                continue
-            sided = kind not in _FIXED and not m.groupdict().get("y") and anchor is not None
-            when = when_of(before, after, kind) if sided else None
-            if kind == "year_list":  # each year its own mention
-                found += [{"text": y.group(), "start": m.start() + y.start(),
-                           "end": m.start() + y.end(), "iso": y.group()}
-                          for y in re.finditer(r"\d{4}", m.group())]
-                continue
-            iso = _resolve(kind, m, anchor, when, country)
-            if iso:
-                found.append({"text": m.group(), "start": m.start(), "end": m.end(),
-                              "iso": iso})
+            if not not_a_date(kind, m, before, after):
+                found.append(Mention(kind, m, before, after))
+    return found
+
+
+def _resolved(mentions: list[Mention], anchor: date | None,
+              country: str | None) -> list[dict[str, Any]]:
+    found = []
+    for kind, m, before, after in mentions:
+        sided = kind not in _FIXED and not m.groupdict().get("y") and anchor is not None
+        when = when_of(before, after, kind) if sided else None
+        if kind == "year_list":  # each year its own mention
+            found += [{"text": y.group(), "start": m.start() + y.start(),
+                       "end": m.start() + y.end(), "iso": y.group()}
+                      for y in re.finditer(r"\d{4}", m.group())]
+            continue
+        iso = _resolve(kind, m, anchor, when, country)
+        if iso:
+            found.append({"text": m.group(), "start": m.start(), "end": m.end(), "iso": iso})
     return sorted(found, key=lambda d: d["start"])
 
 

@@ -76,15 +76,20 @@ def _lingua():
 
 def _by_script_or_stopwords(text: str, min_words: int) -> str | None:
     sample = text[:5000]
-    letters = sum(c.isalpha() for c in sample) or 1
+    letters = None  # counted only where a script's letters are there to compare
     for lang, script in _SCRIPTS:  # kana before han: Japanese mixes both
-        if len(re.findall(script, sample)) > 0.3 * letters:
-            return lang
-    words = [w.lower() for w in _TOKEN.findall(sample)]
-    if len(words) < min_words:
+        found = len(re.findall(script, sample))
+        if found:
+            letters = letters or sum(c.isalpha() for c in sample) or 1
+            if found > 0.3 * letters:
+                return lang
+    words = Counter(w.lower() for w in _TOKEN.findall(sample))
+    if words.total() < min_words:
         return None
-    hits = Counter({lang: sum(w in stop for w in words) for lang, stop in _WORDS.items()})
+    # each distinct word looked up once per language, not each of its occurrences
+    hits = Counter({lang: sum(n for w, n in words.items() if w in stop)
+                    for lang, stop in _WORDS.items()})
     (best, top), (_, second) = (hits.most_common(2) + [("", 0)])[:2]
-    if top < max(2, 0.08 * len(words)) or top < 1.5 * second:
+    if top < max(2, 0.08 * words.total()) or top < 1.5 * second:
         return None
     return best

@@ -184,8 +184,13 @@ def _correctable(doc: Document, cfg: CorrectConfig) -> bool:
 
 
 def _anchor(doc: Document) -> date | None:
-    iso = doc.metadata.get("document_date")
-    return date.fromisoformat(iso) if iso else document_date(doc.metadata, doc.text)
+    """The document date the clean stage's temporal step found (None: it found none, and
+    looking again costs a scan of the text per document); found here where the step did not
+    run."""
+    if "document_date" not in doc.metadata:
+        return document_date(doc.metadata, doc.text)
+    iso = doc.metadata["document_date"]
+    return date.fromisoformat(iso) if iso else None
 
 
 def _with_date(entity: Entity, anchor: date | None, country: str | None = None) -> Entity:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from prefect import get_client, get_run_logger
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.sync import concurrency
+from prefect.context import FlowRunContext
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.runtime import deployment
 
@@ -35,8 +36,14 @@ def default_slots() -> int:
 def shared_worker() -> bool:
     """True in a deployment's run, where other jobs may share the machine. A run of the flow
     called in-process (`sluice run`, tests) is alone in its process and has no slot to share;
-    and a temporary server has no lease reaper to return the slot of a run that died."""
-    return deployment.id is not None
+    and a temporary server has no lease reaper to return the slot of a run that died.
+
+    The flow run in context says so: `prefect.runtime.deployment.id` reads the run from the
+    server with a new client on every call when the run has no deployment, twice a batch."""
+    context = FlowRunContext.get()
+    if context is not None and context.flow_run is not None:
+        return context.flow_run.deployment_id is not None
+    return deployment.id is not None  # a task on a Dask worker, outside the flow's context
 
 
 def ensure_limit(name: str = NER_LIMIT, slots: int | None = None) -> int | None:

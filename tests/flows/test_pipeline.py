@@ -102,3 +102,27 @@ def test_pipeline_accounts_for_hidden_names(tmp_path):
     summary = run(src, f"sqlite:///{tmp_path}/s.db", tmp_path / "out")
     assert (summary.totals.documents, summary.totals.processed, summary.hidden) == (1, 1, 2)
     assert "skipped (hidden): 2" in "\n".join(summary.lines())
+
+
+def test_a_run_without_a_deployment_is_not_a_shared_worker_and_asks_no_server(monkeypatch):
+    # prefect.runtime.deployment.id would read the run from the server (a new client each
+    # time): the flow run in context answers instead, in the flow and in its tasks.
+    from prefect import flow, task
+    from prefect.runtime import deployment
+
+    from tasks.limits import shared_worker
+
+    async def no_server(run_id):
+        raise AssertionError("the flow run was read from the server")
+
+    monkeypatch.setattr(deployment, "_get_flow_run", no_server)
+
+    @task
+    def in_a_task() -> bool:
+        return shared_worker()
+
+    @flow
+    def job() -> tuple[bool, bool]:
+        return shared_worker(), in_a_task()
+
+    assert job() == (False, False)

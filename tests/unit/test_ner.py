@@ -127,6 +127,22 @@ def test_ner_date_entities_use_the_document_country_calendar(places, iso):
         ("Thanksgiving", iso)]
 
 
+def test_ner_dates_resolve_against_the_document_date_the_clean_stage_found(nlp):
+    # The text's first full date is the anchor of the later "March 3" ...
+    text = "Talks opened in Paris on February 26, 1987. A vote is due on March 3."
+    meta = {"date": None}
+    clean_found = dict(meta, document_date=None)  # ... unless the clean stage found none
+    got = {}
+    for name, metadata in (("unset", meta), ("none", clean_found),
+                           ("set", dict(meta, document_date="1990-01-01"))):
+        doc = Document(id=name, source="s", format="txt", text=text, metadata=metadata)
+        [out] = annotate_documents([doc], nlp, None, NerConfig(), CorrectConfig())
+        got[name] = {e.text: e.iso_date for e in out.entities if e.label == "DATE"}
+    assert got["unset"]["March 3"] == "1987-03-03"  # no temporal step ran: found here
+    assert got["none"].get("March 3") is None  # the step looked and found no anchor
+    assert got["set"]["March 3"] == "1990-03-03"  # the step's anchor is used as found
+
+
 def test_ner_cut_points_cover_the_text_at_paragraph_ends():
     text = ("A paragraph of words. " * 30 + "\n\n") * 20
     cuts = cut_points(text, 2000)
