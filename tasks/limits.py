@@ -38,12 +38,14 @@ def shared_worker() -> bool:
     called in-process (`sluice run`, tests) is alone in its process and has no slot to share;
     and a temporary server has no lease reaper to return the slot of a run that died.
 
-    The flow run in context says so: `prefect.runtime.deployment.id` reads the run from the
-    server with a new client on every call when the run has no deployment, twice a batch."""
+    A top-level run in context says so itself: `prefect.runtime.deployment.id` reads such a
+    run from the server with a new client on every call when it has no deployment, and this
+    is asked twice a batch. A nested flow counts its parent's deployment, as that does."""
     context = FlowRunContext.get()
-    if context is not None and context.flow_run is not None:
-        return context.flow_run.deployment_id is not None
-    return deployment.id is not None  # a task on a Dask worker, outside the flow's context
+    run = context.flow_run if context is not None else None
+    if run is not None and (run.deployment_id is not None or run.parent_task_run_id is None):
+        return run.deployment_id is not None
+    return deployment.id is not None  # a nested flow, or a task outside the flow's context
 
 
 def ensure_limit(name: str = NER_LIMIT, slots: int | None = None) -> int | None:
