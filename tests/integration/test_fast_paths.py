@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import gzip
 import json
+from itertools import islice
 from pathlib import Path
 
 import ftfy
 import pytest
 
+from bench.peers_corpus import reuters_bodies
 from sluice.clean import fix_text
 from sluice.dates import dated, document_date, find_dates
 
@@ -20,43 +22,37 @@ pytestmark = pytest.mark.skipif(
     not SHARED.is_dir(), reason=f"no {SHARED} next to this checkout, so no texts to compare on")
 
 
-def jsonl(name: str, field: str, n: int) -> list[dict]:
-    rows = []
-    with gzip.open(SHARED / "corpora" / name, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            if row.get(field):
-                rows.append(row)
-            if len(rows) == n:
-                break
-    return rows
+def mails(n: int) -> list[str]:
+    with gzip.open(SHARED / "corpora" / "spamassassin.jsonl.gz", "rt", encoding="utf-8") as fh:
+        return [json.loads(line)["raw_message"][:30_000] for line in islice(fh, n)]
 
 
-def texts() -> list[str]:
+@pytest.fixture(scope="module")
+def bodies() -> list[str]:
+    return reuters_bodies(1500)
+
+
+@pytest.fixture(scope="module")
+def texts(bodies) -> list[str]:
     cases = json.loads((SHARED / "eval" / "ftfy-test-cases.json").read_text(encoding="utf-8"))
     found = [c[k] for c in cases for k in ("original", "fixed") if isinstance(c.get(k), str)]
-    found += [r["body"] for r in jsonl("reuters-21578.jsonl.gz", "body", 1500)]
-    mails = jsonl("spamassassin.jsonl.gz", "raw_message", 300)
-    found += [r["raw_message"][:30_000] for r in mails]
     speeches = sorted((SHARED / "corpora" / "sotu").iterdir())[:20]
-    found += [p.read_text(errors="replace") for p in speeches]
-    return found
+    return found + bodies + mails(300) + [p.read_text(errors="replace") for p in speeches]
 
 
-def test_fix_text_is_ftfy_fix_text():
+def test_fix_text_is_ftfy_fix_text(texts):
     changed = 0
-    for text in texts():
+    for text in texts:
         expected = ftfy.fix_text(text, normalization=None, fix_line_breaks=False)
         assert fix_text(text) == expected, text[:200]
         changed += expected != text
     assert changed > 50  # the comparison covered texts that ftfy does change
 
 
-def test_dated_is_document_date_then_find_dates():
-    rows = jsonl("reuters-21578.jsonl.gz", "body", 1500)
-    cases = [({"date": r.get("date")}, r["body"]) for r in rows[:300]]
-    cases += [({}, r["body"]) for r in rows]  # the date from the text, short and long ones
-    cases += [({}, t) for t in texts()[-320:]]
+def test_dated_is_document_date_then_find_dates(bodies, texts):
+    wire = {"date": "26-FEB-1987 15:02:20.00"}  # the document date from the metadata
+    cases = [(wire, b) for b in bodies[:300]] + [({}, b) for b in bodies]  # or from the text
+    cases += [({}, t) for t in texts[-320:]]
     assert sum(len(t) > 1000 for _, t in cases) > 100
     for metadata, text in cases:
         anchor = document_date(metadata, text)
