@@ -199,6 +199,24 @@ class EarlyServer:
                 self.process.wait()
 
 
+@contextlib.contextmanager
+def without_heartbeats() -> Iterator[None]:
+    """No flow-run heartbeats for a run on this process's own temporary server: they serve an
+    automation that marks a silent run Crashed, and no server outlives this process to run
+    one. Prefect 3.8.8 sends them by default (every 180 s) from a thread that sleeps in 1 s
+    steps, and the run's end waits for that thread: up to 1 s added to every `sluice run`."""
+    from prefect.context import SettingsContext
+
+    current = SettingsContext.get()
+    if current is None:
+        yield
+        return
+    flows = current.settings.flows.model_copy(update={"heartbeat_frequency": None})
+    settings = current.settings.model_copy(update={"flows": flows})
+    with SettingsContext(profile=current.profile, settings=settings):
+        yield
+
+
 def _withdraw_claim(claimed: str) -> str | None:
     """Take the claim out of the environment and return the API URL that Prefect's settings
     sources (profile, prefect.toml, pyproject.toml, .env) give without it, if any."""

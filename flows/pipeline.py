@@ -239,6 +239,8 @@ def overlap_ner(plan: Plan, params: RunParams, cfg: PipelineConfig, job_id: str,
                 warming: Future | None = None) -> Iterator[tuple[BatchReport, int]]:
     """NER of batch N runs in the NER worker processes while this process reads, parses and
     cleans batch N+1, then embeds and stores batch N: the cores do not wait on one another.
+    Batch N+1 goes to the NER workers as soon as it is cleaned, before batch N's NER is
+    done: its parts wait behind N's, and a worker done with N goes on with N+1 at once.
     Batches are still stored one at a time in plan order; a batch whose NER is in flight
     when the run stops is not stored, so it is done again on resume (exactly once)."""
     previous: Prepared | None = None
@@ -246,11 +248,10 @@ def overlap_ner(plan: Plan, params: RunParams, cfg: PipelineConfig, job_id: str,
     for number, refs in plan:
         batch = prepare_batch(number, refs, params, cfg, done)
         _warmed(warming)
-        annotated = waiting() if waiting is not None else None
-        waiting = ner_ahead(batch.docs, cfg)  # before the previous batch's embed and store
-        if previous is not None and annotated is not None:
-            yield finish_batch(previous, *annotated, params, cfg, job_id), previous.resumed
-        previous = batch
+        ahead = ner_ahead(batch.docs, cfg)
+        if previous is not None and waiting is not None:
+            yield finish_batch(previous, *waiting(), params, cfg, job_id), previous.resumed
+        previous, waiting = batch, ahead
     if previous is not None and waiting is not None:
         yield finish_batch(previous, *waiting(), params, cfg, job_id), previous.resumed
 

@@ -3,22 +3,26 @@ wall-time budget (`budgets.ner_seconds`) that a stuck spaCy call cannot escape.
 
 Each worker is a sandbox worker (sluice.sandbox: a fresh interpreter, an address-space limit,
 a parent-death signal) that loads the NER model and the speller once, at its start. A batch is
-split by characters into one contiguous share per worker; a share goes as spaCy's own
-char-bounded parts (`ner.batch_size`, `ner.batch_chars`), one timed item each. A part over its
-seconds, or one that exhausts the worker's memory, has its worker killed and restarted and is
-replayed document by document, so only the culprit becomes an `OverBudget` row. The corrector's
-batch vocabulary comes from the whole batch's word counts, so the output is the same as the
-in-process path's, whatever the split.
+cut into spaCy's own char-bounded parts (`ner.batch_size`, `ner.batch_chars`), and each worker
+takes the next part as soon as it is free, the largest first: a worker that is still loading
+its model, or was given shorter texts, leaves none of its share waiting while the other idles
+(fixed shares of equal characters left one core idle 0.8 s in the first batch of a job and up
+to 0.2 s in later ones). A part over its seconds, or one that exhausts the worker's memory,
+has its worker killed and restarted and is replayed document by document, so only the culprit
+becomes an `OverBudget` row. The corrector's batch vocabulary comes from the whole batch's word
+counts, so the output is the same as the in-process path's, whatever the split; the parts'
+results are put back in the batch's order.
 """
 
 from __future__ import annotations
 
 import atexit
+import itertools
 import os
+import queue
 import threading
 import uuid
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from sluice.budgets import out_of_memory, overran
@@ -27,7 +31,7 @@ from sluice.errors import failure_from
 from sluice.isolate import isolate
 from sluice.ner import annotate_documents, char_bounded
 from sluice.records import Document, Failure
-from sluice.sandbox import MESSAGE_SIZE, Outcome, Worker
+from sluice.sandbox import Outcome, Worker
 
 Part = list[Document]
 Result = tuple[list[Document], list[Failure]]
@@ -94,15 +98,23 @@ def annotate_part(part: Part, token: str, counts: dict[str, int], ner_cfg: NerCo
 # --- in the job's process -----------------------------------------------------------------
 
 class NerPool:
-    """`processes` workers for one model and corrector setting; one batch at a time."""
+    """`processes` workers for one model and corrector setting. Each woken worker has a
+    thread here that feeds it parts from one queue for the pool. Batches may be given from
+    several threads at once: the next batch's parts wait in the queue behind the current
+    one's, so a worker that finished its last part of a batch goes on with the next batch
+    instead of idling until the other workers are done too (0.13-0.29 s at each of a 2,000
+    document job's batch ends, 1.6 s of a core in all)."""
 
     def __init__(self, processes: int, model: str, correct: bool, memory_mb: int) -> None:
         self.workers = [Worker(memory_mb, partial(warm, model, correct), PRELOAD)
                         for _ in range(processes)]
         for worker in self.workers:
             worker.role, worker.fallback = "NER", "ner.processes=0 runs NER in the job's process"
-        self.lock = threading.Lock()
         self.correct, self._caches, self._caches_tried = correct, threading.Lock(), False
+        self._queue: queue.PriorityQueue[tuple] = queue.PriorityQueue()
+        self._feeders: dict[int, threading.Thread] = {}
+        self._feeders_lock = threading.Lock()
+        self._batches = itertools.count()
 
     def start(self) -> None:
         """Start the first worker now, without waiting: it loads its models meanwhile. The
@@ -112,6 +124,19 @@ class NerPool:
         self._caches_built()
         if self.workers:
             self.workers[0].spawn()
+
+    def wake(self, chars: int, ner_cfg: NerConfig) -> None:
+        """Start the workers past the first that a job of about `chars` characters will have
+        a part for, once the first has loaded its models: one load at a time, so that they
+        take the core the server's boot leaves idle, not the one it runs on. Blocks until the
+        first worker is ready (or failed, which its first batch reports)."""
+        more = self.workers[1:_workers_for(chars, len(self.workers), ner_cfg)]
+        if not more:
+            return
+        self.start()
+        self.workers[0].ready()
+        for worker in more:
+            worker.spawn()
 
     def _caches_built(self) -> None:
         """A missing lexicon is built once, before the workers start, not by each of them."""
@@ -132,14 +157,44 @@ class NerPool:
             counts = word_counts((doc.text for doc in docs), floor)
         fn = partial(annotate_part, token=uuid.uuid4().hex, counts=counts, ner_cfg=cfg.ner,
                      correct_cfg=cfg.correct)
-        workers = self.workers[:shares_for(docs, len(self.workers), cfg.ner)]
-        shares = split_by_chars(docs, len(workers), cfg.ner.max_chars)
-        with self.lock, ThreadPoolExecutor(len(workers)) as threads:
-            results = list(threads.map(partial(run_share, fn=fn, cfg=cfg), workers, shares))
-        done = [doc for found, _ in results for doc in found]
-        return done, [failure for _, failed in results for failure in failed]
+        parts = Parts(char_bounded(docs, cfg.ner.batch_size, cfg.ner.batch_chars,
+                                   size=lambda doc: min(len(doc.text), cfg.ner.max_chars)),
+                      fn, cfg.budgets)
+        self._feed(shares_for(docs, len(self.workers), cfg.ner))
+        number = next(self._batches)  # earlier batches' parts go first
+        for index, chars in parts.order():
+            self._queue.put((number, -chars, index, parts))
+        return parts.merged()
+
+    def _feed(self, workers: int) -> None:
+        """A feeding thread for each of the first `workers` workers that has none yet."""
+        with self._feeders_lock:
+            for number in range(workers):
+                if number not in self._feeders:
+                    thread = threading.Thread(target=self._feeder, args=(self.workers[number],),
+                                              name=f"sluice-ner-{number}", daemon=True)
+                    self._feeders[number] = thread
+                    thread.start()
+
+    def _feeder(self, worker: Worker) -> None:
+        """Parts through one worker, from the pool's queue, until the pool stops. A worker
+        still loading its models takes none before it is ready, so no part waits on a load
+        while another worker is free."""
+        while (item := self._queue.get())[-1] is not None:
+            index, parts = item[2], item[3]
+            if parts.failed():
+                continue
+            try:
+                worker.ready()
+                parts.run(index, worker)
+            except Exception as exc:  # noqa: BLE001 -- the batch's caller raises it
+                parts.fail(exc)
 
     def stop(self) -> None:
+        with self._feeders_lock:
+            for number in self._feeders:  # before any part: each feeder ends
+                self._queue.put((-1, 0, number, None))
+            self._feeders.clear()
         for worker in self.workers:
             worker.stop()
 
@@ -147,53 +202,60 @@ class NerPool:
 def shares_for(docs: Sequence[Document], workers: int, ner_cfg: NerConfig) -> int:
     """Workers a batch is split over: one per `ner.batch_chars` of its text (spaCy's part),
     at most `workers`, at least 1; a worker that would get less than a part is not woken."""
-    chars = sum(min(len(doc.text), ner_cfg.max_chars) for doc in docs)
+    return _workers_for(sum(min(len(doc.text), ner_cfg.max_chars) for doc in docs), workers,
+                        ner_cfg)
+
+
+def _workers_for(chars: int, workers: int, ner_cfg: NerConfig) -> int:
     return max(1, min(workers, -(-chars // ner_cfg.batch_chars)))
 
 
-def split_by_chars(docs: Sequence[Document], shares: int, max_chars: int) -> list[Part]:
-    """`shares` consecutive runs of the documents with about equal characters (as NER reads
-    them): consecutive, so the merged result keeps the batch's order."""
-    sizes = [min(len(doc.text), max_chars) + 1 for doc in docs]
-    total, out, run, size = sum(sizes), [], [], 0
-    for doc, n in zip(docs, sizes, strict=True):
-        target = total * (len(out) + 1) / shares
-        if run and len(out) < shares - 1 and size + n / 2 > target:
-            out.append(run)
-            run = []
-        run.append(doc)
-        size += n
-    return [*out, run] + [[] for _ in range(shares - len(out) - 1)]
+class Parts:
+    """One batch's parts, taken by the workers the largest first (the last one taken is then
+    short, and so is the wait for it); `merged` waits for every result and returns them in
+    the batch's order, or raises the first error a worker met."""
 
+    def __init__(self, parts: list[Part], fn: partial, budgets: BudgetConfig) -> None:
+        self._parts, self._fn, self._budgets = parts, fn, budgets
+        self._results: dict[int, Result] = {}
+        self._error: Exception | None = None
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        if not parts:
+            self._done.set()
 
-def run_share(worker: Worker, share: Part, fn: partial, cfg: PipelineConfig) -> Result:
-    if not share:
-        return [], []
-    parts = char_bounded(share, cfg.ner.batch_size, cfg.ner.batch_chars,
-                         size=lambda doc: min(len(doc.text), cfg.ner.max_chars))
-    done: list[Document] = []
-    failures: list[Failure] = []
-    for message in _messages(parts):
-        outcomes = worker.map(fn, message, [cfg.budgets.ner_seconds] * len(message))
-        for part, outcome in zip(message, outcomes, strict=True):
-            found, failed = _settle(worker, fn, part, outcome, cfg.budgets)
-            done += found
-            failures += failed
-    return done, failures
+    def order(self) -> list[tuple[int, int]]:
+        """(index, characters) of each part, the largest first."""
+        sizes = [(index, sum(len(doc.text) for doc in part))
+                 for index, part in enumerate(self._parts)]
+        return sorted(sizes, key=lambda pair: -pair[1])
 
+    def run(self, index: int, worker: Worker) -> None:
+        part = self._parts[index]
+        [outcome] = worker.map(self._fn, [part], [self._budgets.ner_seconds])
+        self.put(index, _settle(worker, self._fn, part, outcome, self._budgets))
 
-def _messages(parts: list[Part]) -> list[list[Part]]:
-    """Parts grouped so that one message stays under the sandbox's MESSAGE_SIZE."""
-    out: list[list[Part]] = []
-    size = MESSAGE_SIZE
-    for part in parts:
-        chars = sum(len(doc.text) for doc in part)
-        if size + chars > MESSAGE_SIZE and (not out or out[-1]):
-            out.append([])
-            size = 0
-        out[-1].append(part)
-        size += chars
-    return out
+    def put(self, index: int, result: Result) -> None:
+        with self._lock:
+            self._results[index] = result
+            if len(self._results) == len(self._parts):
+                self._done.set()
+
+    def fail(self, error: Exception) -> None:
+        with self._lock:
+            self._error = self._error or error
+            self._done.set()
+
+    def failed(self) -> bool:
+        return self._error is not None
+
+    def merged(self) -> Result:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        results = [self._results[i] for i in range(len(self._parts))]
+        return ([doc for found, _ in results for doc in found],
+                [failure for _, failed in results for failure in failed])
 
 
 def _settle(worker: Worker, fn: partial, part: Part, outcome: Outcome,

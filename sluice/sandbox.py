@@ -112,6 +112,10 @@ class Worker:
         blamed = pending[index if index >= 0 else done]
         results[blamed] = Outcome(status, seconds=time.monotonic() - started)
 
+    def ready(self) -> None:
+        """Start the process if it is not running, and wait until it has loaded its models."""
+        self._started()
+
     def _started(self) -> _Duplex:
         conn = self.spawn()
         if self._ready:

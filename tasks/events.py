@@ -7,6 +7,7 @@ a task run per event would cost more than the event. The flow hooks below cover 
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -113,7 +114,15 @@ def _send_prefect_events_now() -> None:
     handler left to send them."""
     from prefect.events.worker import EventsWorker
 
-    EventsWorker.drain_all(timeout=FINAL_FLUSH_S, at_exit=False)
+    # Prefect warns "Still processing items" when a drain finds events still queued, which
+    # is what this drain is for: every job's end showed that warning.
+    worker_log = logging.getLogger(EventsWorker.__name__)
+    level = worker_log.level
+    worker_log.setLevel(logging.ERROR)
+    try:
+        EventsWorker.drain_all(timeout=FINAL_FLUSH_S, at_exit=False)
+    finally:
+        worker_log.setLevel(level)
 
 
 # The job's end states, as hooks for @flow(**EVENT_HOOKS); a crash (killed process, lost

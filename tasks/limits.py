@@ -36,11 +36,15 @@ def default_slots() -> int:
 def shared_worker() -> bool:
     """True in a deployment's run, where other jobs may share the machine. A run of the flow
     called in-process (`sluice run`, tests) is alone in its process and has no slot to share;
-    and a temporary server has no lease reaper to return the slot of a run that died.
+    and a temporary server has no lease reaper to return the slot of a run that died."""
+    return in_deployment()
 
-    A top-level run in context says so itself: `prefect.runtime.deployment.id` reads such a
-    run from the server with a new client on every call when it has no deployment, and this
-    is asked twice a batch. A nested flow counts its parent's deployment, as that does."""
+
+def in_deployment() -> bool:
+    """Whether this run came from a deployment. A top-level run in context says so itself:
+    `prefect.runtime.deployment.id` reads such a run from the server with a new client on
+    every call when it has no deployment (asked at a job's start and twice a batch). A
+    nested flow counts its parent's deployment, as that does."""
     context = FlowRunContext.get()
     run = context.flow_run if context is not None else None
     if run is not None and (run.deployment_id is not None or run.parent_task_run_id is None):

@@ -114,12 +114,15 @@ def done_before(url: str, job_id: str) -> Earlier:
     leaves none done: the job goes on, on the JSONL sink, its store writes parked in the
     outbox, reading every batch; redoing a stored document then costs time, never a
     duplicate (upserts)."""
-    state = job_done_ids(url, job_id, return_state=True)
-    outcome = state.result(raise_on_failure=False)
-    if not isinstance(outcome, OperationalError):
-        return state.result()  # the ids, or any other error raised as it was
-    get_run_logger().warning("store unreachable at the start, the job goes on without it "
-                             "(batches wait in the outbox for `sluice replay`): %s", outcome.orig)
+    # Called for its value, not with return_state: State.result() goes through Prefect's
+    # event-loop thread, which at a job's start is busy for about 0.2 s with the run's
+    # events and logs.
+    try:
+        return job_done_ids(url, job_id)  # the ids, or any other error raised as it was
+    except OperationalError as exc:
+        get_run_logger().warning("store unreachable at the start, the job goes on without it "
+                                 "(batches wait in the outbox for `sluice replay`): %s",
+                                 exc.orig)
     return Earlier(set(), {})
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from prefect.runtime import deployment
-
 from sluice import confine, redact
 from sluice.config import ENV_REF, RunParams
 from sluice.errors import ConfigError
+from tasks.limits import in_deployment
 
 DEFAULT_ROOT = "data"  # a deployment run without configured roots: its working dir's data/
 
@@ -43,7 +42,7 @@ def job_roots() -> confine.Roots:
     """The configured roots; a deployment run (a job that came through the API) without them is
     held to its working directory's data/ folder. A local `sluice run` is confined only when
     roots are configured."""
-    default = Path.cwd() / DEFAULT_ROOT if deployment.id is not None else None
+    default = Path.cwd() / DEFAULT_ROOT if in_deployment() else None
     return confine.roots_from_env(default=default)
 
 

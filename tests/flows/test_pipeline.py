@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -110,19 +111,55 @@ def test_a_run_without_a_deployment_is_not_a_shared_worker_and_asks_no_server(mo
     from prefect import flow, task
     from prefect.runtime import deployment
 
+    from sluice import confine
     from tasks.limits import shared_worker
+    from tasks.secure import job_roots
 
     async def no_server(run_id):
         raise AssertionError("the flow run was read from the server")
 
     monkeypatch.setattr(deployment, "_get_flow_run", no_server)
+    monkeypatch.delenv(confine.SOURCE_ROOTS_ENV, raising=False)
 
     @task
     def in_a_task() -> bool:
         return shared_worker()
 
     @flow
-    def job() -> tuple[bool, bool]:
-        return shared_worker(), in_a_task()
+    def job() -> tuple[bool, bool, object]:
+        # job_roots: a run without a deployment is not held to a data/ folder
+        return shared_worker(), in_a_task(), job_roots().source
 
-    assert job() == (False, False)
+    assert job() == (False, False, None)
+
+
+def test_a_run_on_its_own_temporary_server_sends_no_heartbeats():
+    # Prefect 3.8.8 sends them by default; the run's end waited up to 1 s for their thread.
+    from prefect import flow
+    from prefect.settings import get_current_settings
+
+    from flows.ephemeral import without_heartbeats
+
+    @flow
+    def job() -> int | None:
+        return get_current_settings().flows.heartbeat_frequency
+
+    assert job() == 180  # Prefect's default, here as anywhere else
+    with without_heartbeats():
+        assert job() is None
+    assert job() == 180
+
+
+def test_the_final_event_drain_does_not_warn(caplog):
+    # Prefect's EventsWorker warns "Still processing items" when a drain finds events
+    # queued; the hooks' drain is there to send them, and every job's end showed it.
+    from prefect.events import emit_event
+
+    from tasks.events import _send_prefect_events_now
+
+    for n in range(50):
+        emit_event(event="sluice.test.drain", resource={"prefect.resource.id": f"sluice.{n}"})
+    with caplog.at_level(logging.INFO):
+        _send_prefect_events_now()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    assert logging.getLogger("EventsWorker").level == logging.NOTSET

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from sluice.errors import SluiceError, SourceNotFound
-from sluice.io.files import content_id, discover, discover_all, read_raw
+from sluice.io.files import bytes_at_least, content_id, discover, discover_all, read_raw
 from sluice.parse import parse_documents
 from sluice.records import SourceRef
 
@@ -276,3 +276,15 @@ def test_files_corrupt_gzip_and_symlink_loops_get_sluice_classes(tmp_path):
     classes = {Path(f.source).name: f.error_class for f in failures}
     assert classes == {"cut.jsonl.gz": "CorruptArchive", "plain.jsonl.gz": "CorruptArchive",
                        "a.txt": "NotRegularFile", "b.txt": "NotRegularFile"}
+
+
+def test_files_bytes_at_least_counts_visible_files_up_to_what_is_asked(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.txt").write_bytes(b"x" * 300)
+    (tmp_path / "two.txt").write_bytes(b"y" * 500)
+    (tmp_path / ".hidden").write_bytes(b"z" * 10_000)  # a job skips it: not counted
+    assert bytes_at_least(str(tmp_path), 10_000) == 800
+    assert bytes_at_least(str(tmp_path), 400) == 400  # stops once it has enough
+    assert bytes_at_least(str(tmp_path / "two.txt"), 10_000) == 500
+    assert bytes_at_least(str(tmp_path / "missing"), 10_000) == 0
+    assert bytes_at_least("s3://bucket/prefix", 10_000) == 0  # not listed here

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from sluice.clean import clean_documents
 from sluice.config import load_config
 from sluice.correct import load_speller
 from sluice.ner import annotate_documents, load_ner
-from sluice.ner_workers import NerPool, processes_for, shares_for, split_by_chars
+from sluice.ner_workers import NerPool, Parts, processes_for, shares_for
 from sluice.records import Document
 
 REUTERS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "reuters-21578.jsonl.gz"
@@ -62,14 +63,42 @@ def test_ner_workers_give_the_in_process_output_on_reuters() -> None:
     assert sum(len(d.corrections) for d in done) > 10  # the batch vocabulary is the same
 
 
-def test_ner_workers_split_keeps_order_and_balances_characters() -> None:
+def test_ner_workers_take_the_largest_part_first_and_merge_in_batch_order() -> None:
     docs = [doc(n, "x" * size) for n, size in enumerate([100, 5000, 200, 300, 4000, 100, 50])]
-    shares = split_by_chars(docs, 3, 100_000)
-    assert [d for share in shares for d in share] == docs
-    assert len(shares) == 3 and all(shares)
-    assert split_by_chars(docs[:1], 4, 100_000) == [docs[:1], [], [], []]
-    halves = split_by_chars([doc(n, "y" * 1000) for n in range(10)], 2, 100_000)
-    assert [len(h) for h in halves] == [5, 5]
+    split = [docs[:1], docs[1:3], docs[3:4], docs[4:]]
+    parts = Parts(split, fn=None, budgets=load_config().budgets)
+    assert [index for index, _ in parts.order()] == [1, 3, 2, 0]  # 5200, 4150, 300, 100
+    for index in [3, 0, 2, 1]:  # results come back in any order
+        parts.put(index, (split[index], [f"failure {index}"]))
+    done, failures = parts.merged()
+    assert done == docs and failures == ["failure 0", "failure 1", "failure 2", "failure 3"]
+
+
+def test_ner_workers_a_worker_still_loading_leaves_the_parts_to_the_ready_one() -> None:
+    """The second worker starts with this batch and loads its model for about a second; the
+    first, ready, takes parts meanwhile instead of waiting for a fixed share to be done."""
+    cfg = config(**{"ner.processes": 2, "ner.batch_chars": 1000, "correct.enabled": False})
+    docs = [doc(n, "Shell sold its stake in Rotterdam to Total on Monday. " * 18)
+            for n in range(40)]
+    pool = NerPool(2, cfg.ner.model, False, cfg.budgets.memory_mb)
+    served = {0: 0, 1: 0}
+    try:
+        pool.start()
+        pool.workers[0].ready()
+        for number, worker in enumerate(pool.workers):
+            real = worker.map
+
+            def counted(fn, items, seconds, real=real, number=number):
+                served[number] += len(items)
+                return real(fn, items, seconds)
+
+            worker.map = counted
+        found, failures = pool.annotate(docs, cfg)
+    finally:
+        pool.stop()
+    assert failures == [] and [d.id for d in found] == [d.id for d in docs]
+    assert sum(served.values()) == 40  # one document per part, each taken once
+    assert served[0] > served[1]  # the ready worker did more than a fixed half
 
 
 def test_ner_workers_document_over_budget_fails_alone_and_the_batch_goes_on() -> None:
@@ -198,3 +227,36 @@ def test_ner_workers_past_the_first_start_with_a_batch_that_has_a_share_for_them
         assert pool.workers[1]._proc is not None and pool.workers[1]._proc.poll() is None
     finally:
         pool.stop()
+
+
+def test_ner_workers_wake_starts_the_others_only_for_a_large_job() -> None:
+    cfg = config(**{"ner.processes": 2, "correct.enabled": False})
+    pool = NerPool(2, cfg.ner.model, False, cfg.budgets.memory_mb)
+    try:
+        pool.wake(cfg.ner.batch_chars // 2, cfg.ner)  # less than one part: only the first
+        assert pool.workers[1]._proc is None
+        pool.wake(3 * cfg.ner.batch_chars, cfg.ner)
+        assert pool.workers[0]._ready  # the first had loaded before the second started
+        assert pool.workers[1]._proc is not None and pool.workers[1]._proc.poll() is None
+    finally:
+        pool.stop()
+
+
+def test_ner_workers_batches_given_at_once_each_get_their_own_results() -> None:
+    """Two batches in flight together (the flow hands over batch N+1 before N is done): the
+    parts of both share the workers, and each caller gets its batch's documents, in order,
+    as one batch at a time would have given them."""
+    cfg = config(**{"ner.processes": 2, "ner.batch_chars": 2000})
+    docs = reuters_docs(120)
+    first, second = docs[:70], docs[70:]
+    pool = NerPool(2, cfg.ner.model, True, cfg.budgets.memory_mb)
+    try:
+        alone = [pool.annotate(first, cfg), pool.annotate(second, cfg)]
+        with ThreadPoolExecutor(2) as threads:
+            together = list(threads.map(lambda batch: pool.annotate(batch, cfg),
+                                        [first, second]))
+    finally:
+        pool.stop()
+    assert together == alone
+    assert [d.id for d in together[0][0]] == [d.id for d in first]
+    assert [d.id for d in together[1][0]] == [d.id for d in second]
