@@ -178,14 +178,20 @@ class NerPool:
 
     def _feeder(self, worker: Worker) -> None:
         """Parts through one worker, from the pool's queue, until the pool stops. A worker
-        still loading its models takes none before it is ready, so no part waits on a load
-        while another worker is free."""
-        while (item := self._queue.get())[-1] is not None:
-            index, parts = item[2], item[3]
+        takes a part only once it is ready (started, its models loaded): no part waits on a
+        load while another worker is free. A worker that cannot start fails the batch of the
+        next part it takes, with the reason, and is tried again for the part after."""
+        while True:
+            error = _readied(worker)
+            index, parts = (item := self._queue.get())[2], item[3]
+            if parts is None:  # the pool stops
+                return
             if parts.failed():
                 continue
+            if error is not None:
+                parts.fail(error)
+                continue
             try:
-                worker.ready()
                 parts.run(index, worker)
             except Exception as exc:  # noqa: BLE001 -- the batch's caller raises it
                 parts.fail(exc)
@@ -208,6 +214,16 @@ def shares_for(docs: Sequence[Document], workers: int, ner_cfg: NerConfig) -> in
 
 def _workers_for(chars: int, workers: int, ner_cfg: NerConfig) -> int:
     return max(1, min(workers, -(-chars // ner_cfg.batch_chars)))
+
+
+def _readied(worker: Worker) -> Exception | None:
+    """None once the worker is ready; else why it is not (it did not start, or this process
+    is stopping: sluice.spawn.Stopping)."""
+    try:
+        worker.ready()
+    except Exception as exc:  # noqa: BLE001 -- given to the batch that needed the worker
+        return exc
+    return None
 
 
 class Parts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -75,30 +76,42 @@ def test_ner_workers_take_the_largest_part_first_and_merge_in_batch_order() -> N
 
 
 def test_ner_workers_a_worker_still_loading_leaves_the_parts_to_the_ready_one() -> None:
-    """The second worker starts with this batch and loads its model for about a second; the
-    first, ready, takes parts meanwhile instead of waiting for a fixed share to be done."""
+    """The second worker starts with this batch and is held in its start here until the
+    first has served every part: it must take no part before it is ready. One that took a
+    part first and then waited for its start would hold that part back (the first worker
+    would then never reach 40, and the hold ends only after 20 s)."""
     cfg = config(**{"ner.processes": 2, "ner.batch_chars": 1000, "correct.enabled": False})
     docs = [doc(n, "Shell sold its stake in Rotterdam to Total on Monday. " * 18)
             for n in range(40)]
     pool = NerPool(2, cfg.ner.model, False, cfg.budgets.memory_mb)
     served = {0: 0, 1: 0}
+    all_served = threading.Event()
     try:
-        pool.start()
         pool.workers[0].ready()
         for number, worker in enumerate(pool.workers):
             real = worker.map
 
             def counted(fn, items, seconds, real=real, number=number):
                 served[number] += len(items)
-                return real(fn, items, seconds)
+                try:
+                    return real(fn, items, seconds)
+                finally:
+                    if served[0] + served[1] == len(docs):
+                        all_served.set()
 
             worker.map = counted
+        late, really_ready = pool.workers[1], pool.workers[1].ready
+
+        def held_ready() -> None:
+            all_served.wait(20)
+            really_ready()
+
+        late.ready = held_ready
         found, failures = pool.annotate(docs, cfg)
     finally:
         pool.stop()
     assert failures == [] and [d.id for d in found] == [d.id for d in docs]
-    assert sum(served.values()) == 40  # one document per part, each taken once
-    assert served[0] > served[1]  # the ready worker did more than a fixed half
+    assert served == {0: 40, 1: 0}  # one document per part, all by the ready worker
 
 
 def test_ner_workers_document_over_budget_fails_alone_and_the_batch_goes_on() -> None:
