@@ -158,11 +158,11 @@ class NerPool:
         fn = partial(annotate_part, token=uuid.uuid4().hex, counts=counts, ner_cfg=cfg.ner,
                      correct_cfg=cfg.correct)
         parts = Parts(char_bounded(docs, cfg.ner.batch_size, cfg.ner.batch_chars,
-                                   size=lambda doc: min(len(doc.text), cfg.ner.max_chars)),
+                                   size=partial(ner_chars, ner_cfg=cfg.ner)),
                       fn, cfg.budgets)
         self._feed(shares_for(docs, len(self.workers), cfg.ner))
         number = next(self._batches)  # earlier batches' parts go first
-        for index, chars in parts.order():
+        for index, chars in parts.order(cfg.ner):
             self._queue.put((number, -chars, index, parts))
         return parts.merged()
 
@@ -208,8 +208,12 @@ class NerPool:
 def shares_for(docs: Sequence[Document], workers: int, ner_cfg: NerConfig) -> int:
     """Workers a batch is split over: one per `ner.batch_chars` of its text (spaCy's part),
     at most `workers`, at least 1; a worker that would get less than a part is not woken."""
-    return _workers_for(sum(min(len(doc.text), ner_cfg.max_chars) for doc in docs), workers,
-                        ner_cfg)
+    return _workers_for(sum(ner_chars(doc, ner_cfg) for doc in docs), workers, ner_cfg)
+
+
+def ner_chars(doc: Document, ner_cfg: NerConfig) -> int:
+    """The characters of a document that NER reads (it stops at `ner.max_chars`)."""
+    return min(len(doc.text), ner_cfg.max_chars)
 
 
 def _workers_for(chars: int, workers: int, ner_cfg: NerConfig) -> int:
@@ -240,9 +244,9 @@ class Parts:
         if not parts:
             self._done.set()
 
-    def order(self) -> list[tuple[int, int]]:
-        """(index, characters) of each part, the largest first."""
-        sizes = [(index, sum(len(doc.text) for doc in part))
+    def order(self, ner_cfg: NerConfig) -> list[tuple[int, int]]:
+        """(index, characters NER reads) of each part, the largest first."""
+        sizes = [(index, sum(ner_chars(doc, ner_cfg) for doc in part))
                  for index, part in enumerate(self._parts)]
         return sorted(sizes, key=lambda pair: -pair[1])
 

@@ -19,7 +19,8 @@ from sluice.ner_workers import NerPool
 from sluice.records import Document
 
 REUTERS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "reuters-21578.jsonl.gz"
-pytestmark = pytest.mark.skipif(not REUTERS.exists(), reason=f"shared corpus missing: {REUTERS}")
+needs_reuters = pytest.mark.skipif(not REUTERS.exists(),
+                                   reason=f"shared corpus missing: {REUTERS}")
 
 
 def wires(count: int) -> list[Document]:
@@ -54,6 +55,7 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+@needs_reuters
 def test_stopping_kills_the_ner_worker_mid_share_and_starts_no_other():
     cfg = load_config(None, {"ner": {"processes": 1}})
     pool = NerPool(1, cfg.ner.model, cfg.correct.enabled, cfg.budgets.memory_mb)

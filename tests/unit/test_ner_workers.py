@@ -68,7 +68,8 @@ def test_ner_workers_take_the_largest_part_first_and_merge_in_batch_order() -> N
     docs = [doc(n, "x" * size) for n, size in enumerate([100, 5000, 200, 300, 4000, 100, 50])]
     split = [docs[:1], docs[1:3], docs[3:4], docs[4:]]
     parts = Parts(split, fn=None, budgets=load_config().budgets)
-    assert [index for index, _ in parts.order()] == [1, 3, 2, 0]  # 5200, 4150, 300, 100
+    order = [index for index, _ in parts.order(load_config().ner)]
+    assert order == [1, 3, 2, 0]  # 5200, 4150, 300, 100 characters
     for index in [3, 0, 2, 1]:  # results come back in any order
         parts.put(index, (split[index], [f"failure {index}"]))
     done, failures = parts.merged()
